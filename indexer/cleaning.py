@@ -1,0 +1,169 @@
+"""Turning raw text or HTML into clean headings and paragraphs.
+
+Markup goes through BeautifulSoup (scripts, styles and comments are dropped, never
+rendered); markdown emphasis and links are unwrapped; tabs between table cells
+become " | "; text is NFC-normalised and whitespace collapsed, paragraph breaks
+kept. Headings are recognised in wiki (`== History ==`), markdown (`# Title`),
+numbered (`3.2.3 Energy Use`) and HTML (`<h2>`) form; a heading with nothing under
+it is dropped.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+
+from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning
+
+from .models import Block
+
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
+
+PARAGRAPH_SEPARATOR = "\n\n"
+_HEADING_MARK = "\ue000"  # private-use character: marks an HTML heading line
+_DROP_TAGS = ["script", "style", "noscript", "template", "iframe", "object", "embed",
+              "svg", "canvas", "head", "form", "button", "select", "textarea"]
+_BLOCK_TAGS = ["p", "div", "section", "article", "header", "footer", "aside", "nav",
+               "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table",
+               "thead", "tbody", "tr", "figure", "figcaption", "main", "address"]
+_STRAY_TAG = re.compile(
+    r"<\s*/?\s*(?:ul|ol|li|i|b|u|em|strong|p|div|span|br|hr|table|tr|td|th|a|sup|sub|"
+    r"h[1-6]|script|style|img|font|center|small|big)\b[^>]*>|<!--", re.IGNORECASE)
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+|mailto:[^<>\s]+)>")
+_WIKI_HEADING = re.compile(r"^(={2,6})\s*(.*?)\s*\1$")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,4})\.?\s+(\S.{0,120})$")
+_MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^)\s]*)\)")
+_SPACES = re.compile(r"[^\S\n\t]+")
+_TABS = re.compile(r"\s*\t[\t ]*")
+_SENTENCE_END = re.compile(r"[.!?;:…\"”»)\]]$")
+
+
+def normalize_text(text: str) -> str:
+    """NFC, unified newlines, no control characters, collapsed spaces."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C"
+                   or ch == _HEADING_MARK)
+    return _SPACES.sub(" ", text.replace("\u00a0", " "))
+
+
+def _soup_text(markup: str, structural: bool) -> str:
+    """Text of markup. `structural` (real HTML) turns blocks into lines and h1-h6 into headings."""
+    soup = BeautifulSoup(markup, "html.parser")
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    if structural:
+        for tag in soup.find_all(re.compile(r"^h[1-6]$")):
+            title = " ".join(tag.get_text(" ").split())
+            tag.replace_with(f"\n{_HEADING_MARK}{tag.name[1]}{title}\n" if title else "\n")
+        for tag in soup.find_all(["br", "hr"]):
+            tag.replace_with("\n")
+        for tag in soup.find_all(["td", "th"]):
+            tag.insert_before("\t")
+        for tag in soup.find_all(_BLOCK_TAGS):
+            tag.insert_before("\n")
+            tag.insert_after("\n")
+    else:
+        for tag in soup.find_all(["br", "hr"]):
+            tag.replace_with(" ")
+    return soup.get_text()
+
+
+def html_title(markup: str) -> str:
+    """The <title> (or first <h1>) of an HTML page, or ''."""
+    soup = BeautifulSoup(markup, "html.parser")
+    tag = soup.find("title") or soup.find("h1")
+    return " ".join(tag.get_text(" ").split()) if tag else ""
+
+
+def _unwrap_markdown(line: str) -> str:
+    line = _MD_LINK.sub(r"\1", line)
+    line = _MD_BOLD.sub(r"\2", line).replace("**", "")  # unpaired markers are debris
+    return _MD_ITALIC.sub(r"\1", line)
+
+
+def _heading(line: str) -> tuple[int, str] | None:
+    if line.startswith(_HEADING_MARK):
+        return int(line[1]), line[2:].strip()
+    for pattern in (_WIKI_HEADING, _MD_HEADING):
+        m = pattern.match(line)
+        if m:
+            return len(m.group(1)) - (1 if pattern is _WIKI_HEADING else 0), m.group(2).strip()
+    m = _NUMBERED_HEADING.match(line)
+    if m:
+        title = m.group(2)
+        words = title.split()
+        if ((title[0].isupper() or title[0].isdigit()) and len(words) <= 12 and not title.endswith((".", ";", ","))
+                and "|" not in title):
+            return m.group(1).count(".") + 1, f"{m.group(1)} {title}"
+    return None
+
+
+def _lines_to_blocks(text: str, markdown: bool) -> list[Block]:
+    blocks: list[Block] = []
+    for raw_line in text.split("\n"):
+        line = _TABS.sub(" | ", raw_line).strip(" |") if "\t" in raw_line else raw_line.strip()
+        if not line:
+            if blocks and blocks[-1].kind == "paragraph":
+                blocks[-1].level = -1  # closed: a blank line ends the paragraph
+            continue
+        heading = _heading(line)
+        if heading:
+            level, title = heading
+            if title:
+                blocks.append(Block("heading", _unwrap_markdown(title), level))
+            continue
+        if markdown:
+            line = _unwrap_markdown(line)
+        line = re.sub(r"^[-*+]\s+", "• ", line) if markdown else line
+        prev = blocks[-1] if blocks else None
+        if (prev is not None and prev.kind == "paragraph" and prev.level == 0
+                and not _SENTENCE_END.search(prev.text) and line[:1].islower()):
+            prev.text += " " + line  # a hard-wrapped line continues its paragraph
+        else:
+            blocks.append(Block("paragraph", line))
+    for block in blocks:
+        if block.kind == "paragraph":
+            block.level = 0
+    return blocks
+
+
+def _drop_empty_headings(blocks: list[Block]) -> list[Block]:
+    """Drop headings with no paragraph before the next heading of the same or higher rank."""
+    keep = [True] * len(blocks)
+    for i, block in enumerate(blocks):
+        if block.kind != "heading":
+            continue
+        keep[i] = False
+        for later in blocks[i + 1:]:
+            if later.kind == "paragraph":
+                keep[i] = True
+                break
+            if later.level <= block.level:
+                break
+    return [b for b, k in zip(blocks, keep) if k]
+
+
+def clean(raw: str, is_html: bool) -> list[Block]:
+    """Raw document text -> headings and paragraphs, with offsets into `assemble`'s text."""
+    text = normalize_text(raw)
+    if is_html:
+        text = _soup_text(text, structural=True)
+    elif _STRAY_TAG.search(text):
+        text = _soup_text(_AUTOLINK.sub(r"\1", text), structural=False)
+    text = normalize_text(text)
+    blocks = _drop_empty_headings(_lines_to_blocks(text, markdown=not is_html))
+    offset = 0
+    for block in blocks:
+        block.start, block.end = offset, offset + len(block.text)
+        offset = block.end + len(PARAGRAPH_SEPARATOR)
+    return blocks
+
+
+def assemble(blocks: list[Block]) -> str:
+    """The cleaned document text: blocks separated by blank lines."""
+    return PARAGRAPH_SEPARATOR.join(b.text for b in blocks)

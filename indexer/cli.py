@@ -1,0 +1,120 @@
+"""The `newsdesk` command: index, search, serve."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from .config import ConfigError, load_config
+from .generations import BuildLocked, IndexUnavailable
+from .models import Filters
+
+
+def _filters(args) -> Filters:
+    return Filters(languages=args.lang or [], kinds=args.kind or [], sources=args.source or [],
+                   date_from=args.date_from or "", date_to=args.date_to or "")
+
+
+def _add_filter_options(p: argparse.ArgumentParser):
+    p.add_argument("--lang", action="append", help="language code (repeatable)")
+    p.add_argument("--kind", action="append", help="news, press-release, encyclopedia, disclosure")
+    p.add_argument("--source", action="append", help="exact source name (repeatable)")
+    p.add_argument("--from", dest="date_from", help="published on or after (YYYY[-MM[-DD]])")
+    p.add_argument("--to", dest="date_to", help="published on or before (YYYY[-MM[-DD]])")
+
+
+def cmd_index(args, config) -> int:
+    from .build import build_index, report_json
+    report = build_index(config, paths=args.paths or None, full=args.full,
+                         progress=not args.quiet and sys.stderr.isatty())
+    print(report_json(report) if args.json else report.summary())
+    return 0
+
+
+def _searcher(config):
+    from .embedders import load_embedder
+    from .reader import IndexHandle
+    from .search import Searcher
+    return Searcher(config, IndexHandle(config), load_embedder(config.embedder))
+
+
+def cmd_search(args, config) -> int:
+    from .search import SearchRequest
+    from .validation import check_filters
+    filters = check_filters(_filters(args), config)
+    response = _searcher(config).search(SearchRequest(
+        args.query, args.mode or config.search.default_mode, filters, args.page, args.per_page))
+    if args.json:
+        print(json.dumps({"query": response.query, "mode": response.mode,
+                          "total": response.total, "notice": response.notice,
+                          "hits": [asdict(h) for h in response.hits]}, ensure_ascii=False,
+                         indent=2))
+        return 0
+    if response.notice:
+        print(f"note: {response.notice}")
+    print(f"{response.total} hits ({response.mode}, {response.seconds * 1000:.0f} ms)")
+    for h in response.hits:
+        section = f" › {h.section}" if h.section else ""
+        print(f"{h.rank:3d}. [{h.language}] {h.title} — {h.source or 'unknown source'}, "
+              f"{h.published or 'undated'} ({h.matched_by}){section}")
+        print(f"     {' '.join(h.text.split())[:200]}")
+    return 0
+
+
+def cmd_serve(args, config) -> int:
+    from waitress import serve
+
+    from webapp import create_app
+    host = args.host or config.server.host
+    port = args.port or config.server.port
+    app = create_app(config)
+    print(f"newsdesk: serving http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+    serve(app, host=host, port=port, threads=config.server.threads, ident="newsdesk")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsdesk", description=__doc__)
+    parser.add_argument("--config", help="config file (default: $NEWSDESK_CONFIG or config.toml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build the index from the corpus")
+    p.add_argument("paths", nargs="*", type=Path, help="folders/files to index instead of "
+                                                        "[corpus] paths")
+    p.add_argument("--full", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="search from the command line")
+    p.add_argument("query")
+    p.add_argument("--mode", choices=["hybrid", "keyword", "semantic"])
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--per-page", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    _add_filter_options(p)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("serve", help="serve the web app")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+        return args.func(args, config)
+    except (ConfigError, IndexUnavailable, BuildLocked, ValueError) as exc:
+        print(f"newsdesk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Settings: `config.toml` read into typed sections.
+
+Every section is a dataclass whose defaults match the shipped `config.toml`, so a
+config file only needs the keys it changes. Relative paths are resolved against
+the config file's folder.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used, with a message saying why."""
+
+
+@dataclass
+class CorpusConfig:
+    paths: list[str] = field(default_factory=lambda: ["corpus"])
+    languages: list[str] = field(default_factory=lambda: ["en", "it"])
+    default_language: str = "en"
+
+
+@dataclass
+class IndexConfig:
+    path: str = "data/index"
+    passage_min_words: int = 80
+    passage_max_words: int = 250
+    batch_size: int = 64
+    writer_limit_mb: int = 256
+    writer_procs: int = 1
+    keep_generations: int = 1
+
+
+@dataclass
+class EmbedderConfig:
+    name: str = "use-multilingual"
+    model: str = ""
+    threads: int = 1
+    batch_size: int = 32
+
+
+@dataclass
+class SearchConfig:
+    default_mode: str = "hybrid"
+    fusion: str = "rrf"
+    rrf_k: int = 60
+    keyword_weight: float = 0.5
+    candidates: int = 100
+    semantic_min_score: float = 0.2
+    default_operator: str = "or"
+    title_boost: float = 2.0
+    section_boost: float = 1.5
+    per_page: int = 10
+    max_per_page: int = 100
+    max_results: int = 1000
+    max_query_chars: int = 1000
+    max_query_terms: int = 32
+    min_prefix_chars: int = 3
+    snippet_fragments: int = 2
+    snippet_chars: int = 220
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    threads: int = 8
+
+
+@dataclass
+class Config:
+    corpus: CorpusConfig = field(default_factory=CorpusConfig)
+    index: IndexConfig = field(default_factory=IndexConfig)
+    embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
+    base_dir: Path = field(default_factory=Path.cwd)
+
+    def resolve(self, path: str | os.PathLike) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def index_path(self) -> Path:
+        return self.resolve(self.index.path)
+
+    @property
+    def corpus_paths(self) -> list[Path]:
+        return [self.resolve(p) for p in self.corpus.paths]
+
+
+_SECTIONS = {
+    "corpus": CorpusConfig,
+    "index": IndexConfig,
+    "embedder": EmbedderConfig,
+    "search": SearchConfig,
+    "server": ServerConfig,
+}
+
+
+def _section(cls, values: dict, name: str):
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(f"[{name}] has unknown key(s): {', '.join(unknown)}")
+    defaults = cls()
+    for key, value in values.items():
+        expected = type(getattr(defaults, key))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(
+                f"[{name}] {key} must be {expected.__name__}, got {value!r}")
+    return cls(**values)
+
+
+def validate(config: Config) -> Config:
+    s = config.search
+    if s.default_mode not in ("hybrid", "keyword", "semantic"):
+        raise ConfigError("[search] default_mode must be hybrid, keyword or semantic")
+    if s.fusion not in ("rrf", "weighted"):
+        raise ConfigError("[search] fusion must be rrf or weighted")
+    if s.default_operator not in ("or", "and"):
+        raise ConfigError("[search] default_operator must be or or and")
+    if not 0.0 <= s.keyword_weight <= 1.0:
+        raise ConfigError("[search] keyword_weight must be between 0 and 1")
+    if not config.corpus.languages:
+        raise ConfigError("[corpus] languages must name at least one language")
+    if config.corpus.default_language not in config.corpus.languages:
+        raise ConfigError("[corpus] default_language must be one of languages")
+    if config.index.passage_min_words > config.index.passage_max_words:
+        raise ConfigError("[index] passage_min_words must not exceed passage_max_words")
+    return config
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Read a config file (default: $NEWSDESK_CONFIG, else the project's config.toml)."""
+    path = Path(path or os.environ.get("NEWSDESK_CONFIG") or DEFAULT_CONFIG).resolve()
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    unknown = sorted(set(raw) - set(_SECTIONS))
+    if unknown:
+        raise ConfigError(f"{path}: unknown section(s): {', '.join(unknown)}")
+    sections = {name: _section(cls, raw.get(name, {}), name) for name, cls in _SECTIONS.items()}
+    return validate(Config(base_dir=path.parent, **sections))

@@ -1,0 +1,104 @@
+"""Index generations on disk, swapped atomically.
+
+    data/index/CURRENT            name of the live generation (replaced with os.replace)
+    data/index/gen-<time>-<pid>/  a complete index: manifest.json, store.sqlite,
+                                  vectors.f32, keyword/
+    data/index/tmp-<time>-<pid>/  a build in progress; never read, removed if abandoned
+
+A build writes a tmp- folder, renames it to gen- once everything is on disk, then
+points CURRENT at it. A build killed at any moment leaves CURRENT, and the
+generation it names, untouched.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+
+
+class IndexUnavailable(RuntimeError):
+    """The index is missing, corrupt or from another version: the message says what to do."""
+
+
+class BuildLocked(RuntimeError):
+    pass
+
+
+def current_name(root: Path) -> str | None:
+    try:
+        name = (root / CURRENT).read_text().strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def current_dir(root: Path) -> Path:
+    name = current_name(root)
+    if name is None:
+        raise IndexUnavailable(f"No index at {root}. Build one with: newsdesk index")
+    path = root / name
+    if not path.is_dir():
+        raise IndexUnavailable(f"The index at {root} names generation {name!r}, which is missing. "
+                          f"Rebuild it with: newsdesk index --full")
+    return path
+
+
+def read_manifest(gen: Path) -> dict:
+    try:
+        manifest = json.loads((gen / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        raise IndexUnavailable(f"The index at {gen} is unreadable ({exc}). "
+                          f"Rebuild it with: newsdesk index --full") from None
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexUnavailable(f"The index at {gen} has format version {version}, this newsdesk reads "
+                          f"version {FORMAT_VERSION}. Rebuild it with: newsdesk index --full")
+    return manifest
+
+
+def new_build_dir(root: Path) -> Path:
+    path = root / f"tmp-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    path.mkdir(parents=True)
+    return path
+
+
+def publish(root: Path, build_dir: Path, manifest: dict, keep: int) -> Path:
+    """Make a finished build the live generation, then prune old ones."""
+    (build_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    gen = root / build_dir.name.replace("tmp-", "gen-", 1)
+    os.replace(build_dir, gen)
+    tmp = root / f".{CURRENT}.{os.getpid()}"
+    with open(tmp, "w") as fh:
+        fh.write(gen.name)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / CURRENT)
+    gens = sorted((p for p in root.glob("gen-*") if p.name != gen.name), key=lambda p: p.name)
+    for old in gens[:max(0, len(gens) - keep)]:
+        shutil.rmtree(old, ignore_errors=True)
+    return gen
+
+
+def remove_abandoned_builds(root: Path):
+    for path in root.glob("tmp-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def build_lock(root: Path):
+    """One build at a time per index folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(f"another index build is running on {root}") from None
+        yield

@@ -1,0 +1,243 @@
+"""The keyword index: Whoosh on disk, behind a small interface (add, search, highlight).
+
+Each passage is written to the fields of its own language (`body_en`, `body_it`,
+...), each with that language's analyzer; a query word is analyzed once per
+language and looked up in each language's fields, so `veicoli` finds `veicolo`
+in Italian passages and `vehicles` finds `vehicle` in English ones.
+"""
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import escape
+from whoosh import highlight as wh, index as windex, query as wq
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
+
+from .analyzers import analyzer_for
+from .dates import date_key
+from .models import Filters
+
+MAX_PREFIX_EXPANSIONS = 64
+MAX_PREFIX_SCAN = 20000
+
+
+def _schema(languages: list[str]) -> Schema:
+    fields = dict(
+        passage_id=ID(stored=True, unique=True),
+        doc_id=ID(stored=True),
+        language=ID, kind=ID, source=ID,
+        date_key=NUMERIC(int, bits=32, signed=False),
+    )
+    for lang in languages:
+        analyzer = analyzer_for(lang)
+        fields[f"title_{lang}"] = TEXT(analyzer=analyzer, phrase=True)
+        fields[f"section_{lang}"] = TEXT(analyzer=analyzer, phrase=True)
+        fields[f"body_{lang}"] = TEXT(analyzer=analyzer, phrase=True)
+    return Schema(**fields)
+
+
+@dataclass
+class KeywordHit:
+    passage_id: str
+    score: float
+
+
+@dataclass
+class KeywordResult:
+    hits: list[KeywordHit]
+    total: int
+    terms: dict[str, frozenset[str]]  # analyzed query terms by language, for highlighting
+
+
+class MarkFormatter(wh.Formatter):
+    """Escapes all text and wraps matched terms in <mark>; ellipses at cut edges."""
+
+    between = " … "
+
+    def _text(self, text):
+        return str(escape(text))
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{escape(wh.get_text(text, token, replace))}</mark>"
+
+    def format_fragment(self, fragment, replace=False):
+        body = super().format_fragment(fragment, replace)
+        head = "… " if fragment.startchar > 0 else ""
+        tail = " …" if fragment.endchar < len(fragment.text) else ""
+        return head + body.strip() + tail
+
+
+class KeywordIndex:
+    def __init__(self, ix, languages: list[str], title_boost: float = 2.0,
+                 section_boost: float = 1.5):
+        self._ix = ix
+        self.languages = list(languages)
+        self.title_boost = title_boost
+        self.section_boost = section_boost
+        self._local = threading.local()
+
+    # -- building ---------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path, languages: list[str]) -> "KeywordIndex":
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(windex.create_in(str(path), _schema(languages)), languages)
+
+    @classmethod
+    def open(cls, path: Path, languages: list[str], **boosts) -> "KeywordIndex":
+        return cls(windex.open_dir(str(path)), languages, **boosts)
+
+    @contextmanager
+    def writer(self, limitmb: int = 256, procs: int = 1):
+        """Yields an `add(passage, title, kind, source, published)` function; commits at exit."""
+        kwargs = {"limitmb": limitmb}
+        if procs > 1:
+            kwargs.update(procs=procs, multisegment=True)
+        writer = self._ix.writer(**kwargs)
+
+        def add(passage, title: str, kind: str, source: str, published: str):
+            lang = passage.language
+            writer.add_document(
+                passage_id=passage.passage_id, doc_id=passage.doc_id, language=lang,
+                kind=kind, source=source, date_key=date_key(published),
+                **{f"title_{lang}": title, f"section_{lang}": passage.section,
+                   f"body_{lang}": passage.text})
+
+        try:
+            yield add
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    # -- searching --------------------------------------------------------------
+    def _searcher(self):
+        """One Whoosh searcher per thread: they are not safe to share."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._local.searcher = self._ix.searcher()
+        return searcher
+
+    def _targets(self, field: str) -> list[tuple[str, str, float]]:
+        """(index field, language, boost) for a virtual field."""
+        out = []
+        for lang in self.languages:
+            if field == "body":
+                out += [(f"body_{lang}", lang, 1.0), (f"title_{lang}", lang, self.title_boost),
+                        (f"section_{lang}", lang, self.section_boost)]
+            else:
+                out.append((f"{field}_{lang}", lang, 1.0))
+        return out
+
+    def _expand_prefix(self, field: str, prefix: str) -> list[str]:
+        reader = self._searcher().reader()
+        found = []
+        for i, term in enumerate(reader.expand_prefix(field, prefix)):
+            if i >= MAX_PREFIX_SCAN:
+                break
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            found.append((reader.doc_frequency(field, text), text))
+        found.sort(reverse=True)
+        return [text for _, text in found[:MAX_PREFIX_EXPANSIONS]]
+
+    def _leaf(self, q: wq.Query) -> wq.Query:
+        clauses = []
+        for field, lang, boost in self._targets(q.fieldname):
+            if isinstance(q, wq.Prefix):
+                terms = self._expand_prefix(field, q.text.lower())
+                clauses += [wq.Term(field, t, boost=boost) for t in terms]
+                continue
+            words = q.words if isinstance(q, wq.Phrase) else [q.text]
+            tokens = [t.text for t in analyzer_for(lang)(" ".join(words))]
+            if len(tokens) == 1:
+                clauses.append(wq.Term(field, tokens[0], boost=boost))
+            elif tokens:
+                slop = q.slop if isinstance(q, wq.Phrase) else 1
+                clauses.append(wq.Phrase(field, tokens, slop=slop, boost=boost))
+        return wq.Or(clauses) if clauses else wq.NullQuery
+
+    def concrete(self, tree: wq.Query) -> wq.Query:
+        """A query over the virtual fields title/section/body -> one over real fields."""
+        if isinstance(tree, (wq.Term, wq.Phrase, wq.Prefix)):
+            return self._leaf(tree)
+        return tree.apply(self.concrete)
+
+    @staticmethod
+    def query_terms(q: wq.Query) -> dict[str, frozenset[str]]:
+        """Analyzed terms by language, leaving out what sits under NOT."""
+        terms = defaultdict(set)
+
+        def walk(node):
+            if isinstance(node, wq.Not):
+                return
+            if isinstance(node, wq.AndNot):
+                walk(node.a)
+                return
+            if isinstance(node, wq.Term):
+                terms[node.fieldname.rsplit("_", 1)[-1]].add(node.text)
+            elif isinstance(node, wq.Phrase):
+                terms[node.fieldname.rsplit("_", 1)[-1]].update(node.words)
+            for child in node.children():
+                walk(child)
+
+        walk(q)
+        return {lang: frozenset(v) for lang, v in terms.items()}
+
+    @staticmethod
+    def filter_query(filters: Filters) -> wq.Query | None:
+        parts = []
+        for field, values in (("language", filters.languages), ("kind", filters.kinds),
+                              ("source", filters.sources)):
+            if values:
+                parts.append(wq.Or([wq.Term(field, v) for v in values]))
+        if filters.date_from or filters.date_to:
+            lo = date_key(filters.date_from) if filters.date_from else 1
+            hi = date_key(filters.date_to, upper=True) if filters.date_to else 99999999
+            parts.append(wq.NumericRange("date_key", max(lo, 1), hi))
+        return wq.And(parts) if parts else None
+
+    def terms_of(self, tree: wq.Query) -> dict[str, frozenset[str]]:
+        return self.query_terms(self.concrete(tree).normalize())
+
+    def search(self, tree: wq.Query, filters: Filters, limit: int) -> KeywordResult:
+        q = self.concrete(tree).normalize()
+        terms = self.query_terms(q)
+        if q is wq.NullQuery:
+            return KeywordResult([], 0, terms)
+        results = self._searcher().search(q, limit=limit, filter=self.filter_query(filters))
+        hits = [KeywordHit(hit["passage_id"], float(hit.score)) for hit in results]
+        return KeywordResult(hits, len(results), terms)
+
+    def iter_matches(self, tree: wq.Query, filters: Filters) -> Iterable[KeywordHit]:
+        """Every matching passage, best first (for exports and evaluation)."""
+        q = self.concrete(tree).normalize()
+        if q is wq.NullQuery:
+            return []
+        results = self._searcher().search(q, limit=None, filter=self.filter_query(filters))
+        return (KeywordHit(hit["passage_id"], float(hit.score)) for hit in results)
+
+    # -- highlighting -----------------------------------------------------------
+    @staticmethod
+    def highlight(text: str, lang: str, terms: dict[str, frozenset[str]], max_chars: int = 220,
+                  fragments: int = 2, whole: bool = False) -> str:
+        """HTML: the best fragments of `text` with query terms in <mark>, all else escaped.
+
+        Returns '' when no term occurs in the text.
+        """
+        termset = terms.get(lang)
+        if not termset or not text:
+            return ""
+        fragmenter = (wh.WholeFragmenter(charlimit=None) if whole
+                      else wh.ContextFragmenter(maxchars=max_chars, surround=max_chars // 3))
+        return wh.highlight(text, termset, analyzer_for(lang), fragmenter, MarkFormatter(),
+                            top=1 if whole else fragments, order=wh.SCORE if not whole else wh.FIRST)
+
+    def close(self):
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+        self._ix.close()

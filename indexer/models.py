@@ -1,0 +1,78 @@
+"""The records that flow through indexing and come back out of search."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SourceDocument:
+    """One article as read from the corpus, before cleaning."""
+
+    doc_id: str
+    origin: str  # file path, with ":line" for JSONL records
+    raw: str
+    is_html: bool
+    title: str = ""
+    source: str = ""
+    kind: str = ""
+    published: str = ""  # ISO 8601, possibly partial: 2024, 2024-04, 2024-04-29
+    url: str = ""
+
+
+@dataclass
+class Skipped:
+    """An input that was not indexed, and why."""
+
+    origin: str
+    reason: str
+
+
+@dataclass
+class Block:
+    """A heading or a paragraph of a cleaned document, with its span in the text."""
+
+    kind: str  # "heading" | "paragraph"
+    text: str
+    level: int = 0
+    start: int = 0
+    end: int = 0
+
+
+@dataclass
+class Document:
+    doc_id: str
+    title: str
+    source: str
+    kind: str
+    published: str
+    url: str
+    language: str
+    text: str
+    origin: str
+    content_hash: str
+
+
+@dataclass
+class Passage:
+    passage_id: str
+    doc_id: str
+    ordinal: int
+    section: str  # heading path, "3.2 Implementing Green Production › 3.2.3 Energy Use"
+    start: int  # character offsets in the cleaned document text
+    end: int
+    language: str
+    text: str
+    text_hash: str = ""
+    row: int = -1  # row in the vector file
+
+
+@dataclass
+class Filters:
+    languages: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    date_from: str = ""  # ISO date, inclusive
+    date_to: str = ""
+
+    def is_empty(self) -> bool:
+        return not (self.languages or self.kinds or self.sources or self.date_from or self.date_to)

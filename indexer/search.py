@@ -1,0 +1,193 @@
+"""Search: keyword, semantic and hybrid retrieval over the live index generation."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .config import Config
+from .embedders import Embedder
+from .fusion import Fused, fuse
+from .models import Filters
+from .query import ParsedQuery, QueryReader
+from .reader import Index, IndexHandle
+from .snippets import best_sentences, make_snippet
+
+FACETS = ("language", "kind", "source")
+
+
+@dataclass
+class SearchRequest:
+    query: str
+    mode: str = "hybrid"
+    filters: Filters = field(default_factory=Filters)
+    page: int = 1
+    per_page: int = 10
+
+
+@dataclass
+class Hit:
+    rank: int
+    score: float
+    doc_id: str
+    title: str
+    source: str
+    kind: str
+    published: str
+    language: str
+    section: str
+    passage_id: str
+    ordinal: int
+    text: str
+    snippet: str  # HTML: escaped text with <mark> around matched terms
+    matched_by: str
+    ranks: dict[str, int]
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    mode: str
+    total: int
+    page: int
+    per_page: int
+    notices: list[str]
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]]
+    generation: str
+    seconds: float = 0.0
+
+    @property
+    def notice(self) -> str:
+        return " ".join(self.notices)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass
+class Ranking:
+    """Every candidate of a search, best first, before paging and snippets."""
+
+    parsed: ParsedQuery
+    fused: list[Fused]
+    terms: dict[str, frozenset[str]]
+    query_vector: np.ndarray | None
+    keyword_total: int
+    notices: list[str]
+
+
+class Searcher:
+    def __init__(self, config: Config, handle: IndexHandle, embedder: Embedder):
+        self.config = config
+        self.handle = handle
+        self.embedder = embedder
+        self.reader = QueryReader(config.search)
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query's embedding; recent ones are kept (LRU) since users re-page and refine."""
+        with self._lock:
+            if text in self._vectors:
+                self._vectors.move_to_end(text)
+                return self._vectors[text]
+        vector = self.embedder.encode([text])[0]
+        with self._lock:
+            self._vectors[text] = vector
+            while len(self._vectors) > 1024:
+                self._vectors.popitem(last=False)
+        return vector
+
+    def rank(self, index: Index, query: str | ParsedQuery, mode: str, filters: Filters,
+             depth: int) -> Ranking:
+        """Candidates from each retriever (up to `depth`), fused."""
+        cfg = self.config.search
+        parsed = query if isinstance(query, ParsedQuery) else self.reader.parse(query)
+        notices = list(parsed.notices)
+        if parsed.empty:
+            return Ranking(parsed, [], {}, None, 0, notices)
+        lists: dict[str, list[tuple[str, float]]] = {}
+        if mode in ("hybrid", "keyword"):
+            keyword = index.keyword.search(parsed.tree, filters, depth)
+            terms, keyword_total = keyword.terms, keyword.total
+            lists["keyword"] = [(h.passage_id, h.score) for h in keyword.hits]
+        else:  # semantic: the terms are still wanted, to highlight them in snippets
+            terms, keyword_total = index.keyword.terms_of(parsed.tree), 0
+        vector = None
+        if mode in ("hybrid", "semantic") and parsed.semantic_text:
+            vector = self.query_vector(parsed.semantic_text)
+            rows = index.vectors.search(vector, depth, filters, cfg.semantic_min_score)
+            ids = index.store.passages_by_row([r for r, _ in rows])
+            lists["semantic"] = [(ids[r].passage_id, s) for r, s in rows if r in ids]
+        fused = fuse(lists, cfg.fusion, cfg.rrf_k, cfg.keyword_weight)
+        return Ranking(parsed, fused, terms, vector, keyword_total, notices)
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        started = time.perf_counter()
+        cfg = self.config.search
+        index = self.handle.get()
+        page, per_page = request.page, request.per_page
+        notices: list[str] = []
+        if page * per_page > cfg.max_results:
+            page = max(1, cfg.max_results // per_page)
+            notices.append(f"Results are shown up to number {cfg.max_results}; refine the "
+                           f"query or use export for more.")
+        depth = max(cfg.candidates, page * per_page)
+        ranking = self.rank(index, request.query, request.mode, request.filters, depth)
+        notices = ranking.notices + notices
+        total = (ranking.keyword_total if request.mode == "keyword" else len(ranking.fused))
+        window = ranking.fused[(page - 1) * per_page: page * per_page]
+        hits = self.hits(index, ranking, window, start_rank=(page - 1) * per_page + 1)
+        return SearchResponse(
+            query=ranking.parsed.text, mode=request.mode, total=total, page=page,
+            per_page=per_page, notices=notices, hits=hits,
+            facets=self.facets(index, ranking.fused), generation=index.generation,
+            seconds=time.perf_counter() - started)
+
+    def hits(self, index: Index, ranking: Ranking, window: list[Fused],
+             start_rank: int = 1) -> list[Hit]:
+        """Full hit records, with snippets, for a slice of a ranking."""
+        cfg = self.config.search
+        passages = index.store.passages_by_id([f.passage_id for f in window])
+        docs = index.store.documents(sorted({p.doc_id for p in passages.values()}))
+        semantic_only = [passages[f.passage_id] for f in window
+                         if f.passage_id in passages and "keyword" not in f.ranks]
+        sentences = best_sentences(semantic_only, ranking.query_vector, self.embedder)
+        hits = []
+        for offset, item in enumerate(window):
+            passage = passages.get(item.passage_id)
+            doc = docs.get(passage.doc_id) if passage else None
+            if passage is None or doc is None:
+                continue
+            snippet = make_snippet(passage, ranking.terms, sentences.get(passage.passage_id),
+                                   cfg.snippet_chars, cfg.snippet_fragments)
+            hits.append(Hit(
+                rank=start_rank + offset, score=round(item.score, 6), doc_id=doc.doc_id,
+                title=doc.title, source=doc.source, kind=doc.kind, published=doc.published,
+                language=passage.language, section=passage.section,
+                passage_id=passage.passage_id, ordinal=passage.ordinal, text=passage.text,
+                snippet=snippet, matched_by=item.matched_by, ranks=dict(item.ranks)))
+        return hits
+
+    @staticmethod
+    def facets(index: Index, fused: list[Fused]) -> dict[str, list[tuple[str, int]]]:
+        """Counts of language, kind and source among all candidates of the search."""
+        if not fused:
+            return {name: [] for name in FACETS}
+        passages = index.store.passages_by_id([f.passage_id for f in fused])
+        docs = index.store.documents(sorted({p.doc_id for p in passages.values()}))
+        counts = {name: Counter() for name in FACETS}
+        for p in passages.values():
+            doc = docs.get(p.doc_id)
+            if doc is None:
+                continue
+            counts["language"][p.language] += 1
+            counts["kind"][doc.kind] += 1
+            counts["source"][doc.source or ""] += 1
+        return {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
+                for name, c in counts.items()}

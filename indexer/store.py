@@ -1,0 +1,136 @@
+"""The document store: SQLite, one file per index generation.
+
+It holds what the indexes do not: cleaned document text and metadata, passage
+text, sections and offsets, and each passage's row in the vector file.
+"""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .dates import date_key
+from .models import Document, Passage
+
+SCHEMA = """
+CREATE TABLE documents (
+    doc_id TEXT PRIMARY KEY, title TEXT, source TEXT, kind TEXT, published TEXT,
+    date_key INTEGER, url TEXT, language TEXT, text TEXT, origin TEXT, content_hash TEXT
+);
+CREATE TABLE passages (
+    row INTEGER PRIMARY KEY, passage_id TEXT UNIQUE, doc_id TEXT, ordinal INTEGER,
+    section TEXT, start INTEGER, "end" INTEGER, language TEXT, text TEXT, text_hash TEXT
+);
+"""
+_PASSAGE_COLUMNS = 'row, passage_id, doc_id, ordinal, section, start, "end", language, text, text_hash'
+_DOC_COLUMNS = "doc_id, title, source, kind, published, url, language, text, origin, content_hash"
+
+
+def _passage(row) -> Passage:
+    r, pid, doc_id, ordinal, section, start, end, lang, text, text_hash = row
+    return Passage(pid, doc_id, ordinal, section, start, end, lang, text, text_hash, r)
+
+
+class StoreWriter:
+    def __init__(self, path: Path):
+        self._db = sqlite3.connect(path)
+        self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
+
+    def add_document(self, doc: Document):
+        self._db.execute(
+            f"INSERT INTO documents (date_key, {_DOC_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (date_key(doc.published), doc.doc_id, doc.title, doc.source, doc.kind, doc.published,
+             doc.url, doc.language, doc.text, doc.origin, doc.content_hash))
+
+    def add_passages(self, passages: list[Passage]):
+        self._db.executemany(
+            f"INSERT INTO passages ({_PASSAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(p.row, p.passage_id, p.doc_id, p.ordinal, p.section, p.start, p.end, p.language,
+              p.text, p.text_hash) for p in passages])
+
+    def close(self):
+        self._db.executescript("CREATE INDEX passages_doc ON passages (doc_id, ordinal);"
+                               "CREATE INDEX passages_hash ON passages (text_hash);")
+        self._db.commit()
+        self._db.close()
+
+
+class Store:
+    """Read-only access; one SQLite connection per thread."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        if not path.exists():
+            raise FileNotFoundError(path)
+        self._local = threading.local()
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True)
+            self._local.db = db
+        return db
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self._db.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?",
+                               (doc_id,)).fetchone()
+        return Document(*row) if row else None
+
+    def documents(self, doc_ids: list[str]) -> dict[str, Document]:
+        out = {}
+        for i in range(0, len(doc_ids), 500):
+            chunk = doc_ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                    f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id IN ({marks})", chunk):
+                out[row[0]] = Document(*row)
+        return out
+
+    def passages_by_id(self, passage_ids: list[str]) -> dict[str, Passage]:
+        out = {}
+        for i in range(0, len(passage_ids), 500):
+            chunk = passage_ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                    f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE passage_id IN ({marks})", chunk):
+                out[row[1]] = _passage(row)
+        return out
+
+    def passages_by_row(self, rows: list[int]) -> dict[int, Passage]:
+        out = {}
+        for i in range(0, len(rows), 500):
+            chunk = [int(r) for r in rows[i:i + 500]]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                    f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE row IN ({marks})", chunk):
+                out[row[0]] = _passage(row)
+        return out
+
+    def passages_of(self, doc_id: str) -> list[Passage]:
+        return [_passage(r) for r in self._db.execute(
+            f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,))]
+
+    def embedding_rows(self) -> dict[str, int]:
+        """text hash -> vector row, to reuse embeddings of unchanged passages."""
+        return dict(self._db.execute("SELECT text_hash, row FROM passages"))
+
+    def passage_facets(self) -> dict[str, np.ndarray]:
+        """Per-row arrays (language, kind, source, date key) for filtering vector search."""
+        rows = self._db.execute(
+            "SELECT p.row, p.language, d.kind, d.source, d.date_key FROM passages p "
+            "JOIN documents d USING (doc_id) ORDER BY p.row").fetchall()
+        n = rows[-1][0] + 1 if rows else 0
+        out = {"language": np.empty(n, dtype=object), "kind": np.empty(n, dtype=object),
+               "source": np.empty(n, dtype=object), "date_key": np.zeros(n, dtype=np.int64)}
+        for r, lang, kind, source, dk in rows:
+            out["language"][r], out["kind"][r], out["source"][r] = lang, kind, source
+            out["date_key"][r] = dk or 0
+        return out
+
+    def close(self):
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()

@@ -1,0 +1,35 @@
+"""The newsdesk web app: search page, document page and JSON API (Flask app factory)."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from indexer.config import Config, load_config
+from indexer.embedders import Embedder, load_embedder
+from indexer.reader import IndexHandle
+from indexer.search import Searcher
+
+from . import api, errors, security, views
+
+log = logging.getLogger("newsdesk")
+
+
+def create_app(config: Config | None = None, embedder: Embedder | None = None) -> Flask:
+    """An app serving the live index generation named by `config` (default: config.toml).
+
+    The embedder is loaded here, once, not on the first request.
+    """
+    config = config or load_config()
+    app = Flask(__name__)
+    app.config.update(DEBUG=False, PROPAGATE_EXCEPTIONS=False,
+                      MAX_CONTENT_LENGTH=1 << 20)
+    app.json.sort_keys = False
+    embedder = embedder or load_embedder(config.embedder)
+    embedder.encode(["warm-up"])  # loads the weights now rather than on a user's search
+    app.extensions["newsdesk"] = Searcher(config, IndexHandle(config), embedder)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    errors.register(app)
+    security.register(app)
+    return app

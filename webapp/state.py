@@ -1,0 +1,10 @@
+"""Access to the app's searcher from request handlers."""
+from __future__ import annotations
+
+from flask import current_app
+
+from indexer.search import Searcher
+
+
+def searcher() -> Searcher:
+    return current_app.extensions["newsdesk"]
