@@ -57,7 +57,7 @@ class KeywordResult:
 class MarkFormatter(wh.Formatter):
     """Escapes all text and wraps matched terms in <mark>; ellipses at cut edges."""
 
-    between = " … "
+    between = " "
 
     def _text(self, text):
         return str(escape(text))
@@ -69,7 +69,7 @@ class MarkFormatter(wh.Formatter):
         body = super().format_fragment(fragment, replace)
         head = "… " if fragment.startchar > 0 else ""
         tail = " …" if fragment.endchar < len(fragment.text) else ""
-        return head + body.strip() + tail
+        return head + " ".join(body.split()) + tail
 
 
 class KeywordIndex:

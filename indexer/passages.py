@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from .models import Block
 
 SECTION_SEPARATOR = " › "
-_SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…;])[\"”»)]?\s+(?=[\"“«(]?[A-Z0-9À-ÖØ-Þ])")
+_SENTENCE_BOUNDARY = re.compile(
+    r"\s*\n\s*\n\s*|(?<=[.!?…;])[\"”»)]?\s+(?=[\"“«(]?[A-Z0-9À-ÖØ-Þ])")
 _WORD = re.compile(r"\S+")
 
 

@@ -49,12 +49,10 @@ def best_sentences(passages: list[Passage], query_vector: np.ndarray | None,
 
 def make_snippet(passage: Passage, terms: dict[str, frozenset[str]], best_sentence: str | None,
                  max_chars: int, fragments: int) -> str:
-    """Keyword fragments if the passage contains query terms; else its closest sentence."""
-    html = KeywordIndex.highlight(passage.text, passage.language, terms, max_chars, fragments)
-    if html:
-        return html
+    """The closest sentence for a semantic-only hit (`best_sentence`), else keyword fragments."""
     if best_sentence:
         sentence = truncate(" ".join(best_sentence.split()), int(max_chars * 1.5))
         marked = KeywordIndex.highlight(sentence, passage.language, terms, whole=True)
         return marked or str(escape(sentence))
-    return plain_snippet(passage.text, max_chars)
+    html = KeywordIndex.highlight(passage.text, passage.language, terms, max_chars, fragments)
+    return html or plain_snippet(passage.text, max_chars)
