@@ -177,17 +177,9 @@ class Searcher:
     @staticmethod
     def facets(index: Index, fused: list[Fused]) -> dict[str, list[tuple[str, int]]]:
         """Counts of language, kind and source among all candidates of the search."""
-        if not fused:
-            return {name: [] for name in FACETS}
-        passages = index.store.passages_by_id([f.passage_id for f in fused])
-        docs = index.store.documents(sorted({p.doc_id for p in passages.values()}))
         counts = {name: Counter() for name in FACETS}
-        for p in passages.values():
-            doc = docs.get(p.doc_id)
-            if doc is None:
-                continue
-            counts["language"][p.language] += 1
-            counts["kind"][doc.kind] += 1
-            counts["source"][doc.source or ""] += 1
+        for values in index.store.facet_values([f.passage_id for f in fused]):
+            for name, value in zip(FACETS, values):
+                counts[name][value or ""] += 1
         return {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
                 for name, c in counts.items()}

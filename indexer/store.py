@@ -79,14 +79,27 @@ class Store:
                                (doc_id,)).fetchone()
         return Document(*row) if row else None
 
-    def documents(self, doc_ids: list[str]) -> dict[str, Document]:
+    def documents(self, doc_ids: list[str], with_text: bool = False) -> dict[str, Document]:
+        """Documents by id; their `text` is '' unless asked for (it can be megabytes)."""
+        columns = _DOC_COLUMNS if with_text else _DOC_COLUMNS.replace("text,", "'' AS text,")
         out = {}
         for i in range(0, len(doc_ids), 500):
             chunk = doc_ids[i:i + 500]
             marks = ",".join("?" * len(chunk))
             for row in self._db.execute(
-                    f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id IN ({marks})", chunk):
+                    f"SELECT {columns} FROM documents WHERE doc_id IN ({marks})", chunk):
                 out[row[0]] = Document(*row)
+        return out
+
+    def facet_values(self, passage_ids: list[str]) -> list[tuple[str, str, str]]:
+        """(language, kind, source) of each passage, for facet counts."""
+        out = []
+        for i in range(0, len(passage_ids), 500):
+            chunk = passage_ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out += self._db.execute(
+                "SELECT p.language, d.kind, d.source FROM passages p JOIN documents d "
+                f"USING (doc_id) WHERE p.passage_id IN ({marks})", chunk).fetchall()
         return out
 
     def passages_by_id(self, passage_ids: list[str]) -> dict[str, Passage]:
