@@ -151,7 +151,7 @@ class _Builder:
                                self.config.index.passage_max_words)
         for n, span in enumerate(spans):
             ptext = text[span.start:span.end]
-            plang = self.detector.detect(ptext, fallback=language)
+            plang = language if len(spans) == 1 else self.detector.detect(ptext, fallback=language)
             passage = Passage(f"{doc_id}.p{n}", doc_id, n, span.section, span.start, span.end,
                               plang, ptext, _hash(ptext))
             self.pending.append((passage, doc))
