@@ -1,9 +1,9 @@
 """Index generations on disk, swapped atomically.
 
     data/index/CURRENT            name of the live generation (replaced with os.replace)
-    data/index/gen-<time>-<pid>/  a complete index: manifest.json, store.sqlite,
+    data/index/gen-<time>-<id>/   a complete index: manifest.json, store.sqlite,
                                   vectors.f32, keyword/
-    data/index/tmp-<time>-<pid>/  a build in progress; never read, removed if abandoned
+    data/index/tmp-<time>-<id>/   a build in progress; never read, removed if abandoned
 
 A build writes a tmp- folder, renames it to gen- once everything is on disk, then
 points CURRENT at it. A build killed at any moment leaves CURRENT, and the
@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import secrets
 import shutil
 import time
 from contextlib import contextmanager
@@ -65,7 +66,8 @@ def read_manifest(gen: Path) -> dict:
 
 
 def new_build_dir(root: Path) -> Path:
-    path = root / f"tmp-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    # Sortable by time, unique even for two builds in the same second.
+    path = root / f"tmp-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
     path.mkdir(parents=True)
     return path
 
