@@ -1,4 +1,4 @@
-"""The `newsdesk` command: index, search, serve."""
+"""The `newsdesk` command: index, search, serve, translate-eval."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ from pathlib import Path
 from .config import ConfigError, load_config
 from .generations import BuildLocked, IndexUnavailable
 from .models import Filters
+from .translation import TranslationError
 
 
 def _filters(args) -> Filters:
@@ -75,6 +76,14 @@ def cmd_serve(args, config) -> int:
     return 0
 
 
+def cmd_translate_eval(args, config) -> int:
+    from .translation_eval import as_json, evaluate, table
+    path = Path(args.tsv) if args.tsv else config.resolve("../shared/eval/ntrex_en_it/sentences.tsv")
+    scores = evaluate(path, args.pivot or ["spa", "cat"], sample=args.sample)
+    print(json.dumps(as_json(scores), indent=2) if args.json else table(scores))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsdesk", description=__doc__)
     parser.add_argument("--config", help="config file (default: $NEWSDESK_CONFIG or config.toml)")
@@ -101,6 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("translate-eval", help="translation quality (chrF, BLEU) and speed, "
+                                              "per direction and Apertium pivot")
+    p.add_argument("--tsv", help="aligned sentences with en and it columns (default: "
+                                 "../shared/eval/ntrex_en_it/sentences.tsv)")
+    p.add_argument("--pivot", action="append", choices=["spa", "cat"],
+                   help="pivot language (repeatable; default: both)")
+    p.add_argument("--sample", type=int, default=0, help="score a seeded sample of N sentences")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_translate_eval)
     return parser
 
 
@@ -109,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
         return args.func(args, config)
-    except (ConfigError, IndexUnavailable, BuildLocked, ValueError) as exc:
+    except (ConfigError, IndexUnavailable, BuildLocked, ValueError, TranslationError,
+            FileNotFoundError) as exc:
         print(f"newsdesk: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
