@@ -72,6 +72,15 @@ class MarkFormatter(wh.Formatter):
         return head + " ".join(body.split()) + tail
 
 
+def _negations(q: wq.Query) -> list[wq.Query]:
+    """Every subquery that `q` excludes (under NOT or the right side of ANDNOT)."""
+    if isinstance(q, wq.Not):
+        return [q.query]
+    if isinstance(q, wq.AndNot):
+        return _negations(q.a) + [q.b]
+    return [n for child in q.children() for n in _negations(child)]
+
+
 class KeywordIndex:
     def __init__(self, ix, languages: list[str], title_boost: float = 2.0,
                  section_boost: float = 1.5):
@@ -122,10 +131,11 @@ class KeywordIndex:
             searcher = self._local.searcher = self._ix.searcher()
         return searcher
 
-    def _targets(self, field: str) -> list[tuple[str, str, float]]:
+    def _targets(self, field: str, languages: list[str] | None = None
+                 ) -> list[tuple[str, str, float]]:
         """(index field, language, boost) for a virtual field."""
         out = []
-        for lang in self.languages:
+        for lang in languages or self.languages:
             if field == "body":
                 out += [(f"body_{lang}", lang, 1.0), (f"title_{lang}", lang, self.title_boost),
                         (f"section_{lang}", lang, self.section_boost)]
@@ -144,9 +154,9 @@ class KeywordIndex:
         found.sort(reverse=True)
         return [text for _, text in found[:MAX_PREFIX_EXPANSIONS]]
 
-    def _leaf(self, q: wq.Query) -> wq.Query:
+    def _leaf(self, q: wq.Query, languages: list[str] | None = None) -> wq.Query:
         clauses = []
-        for field, lang, boost in self._targets(q.fieldname):
+        for field, lang, boost in self._targets(q.fieldname, languages):
             if isinstance(q, wq.Prefix):
                 terms = self._expand_prefix(field, q.text.lower())
                 clauses += [wq.Term(field, t, boost=boost) for t in terms]
@@ -160,11 +170,28 @@ class KeywordIndex:
                 clauses.append(wq.Phrase(field, tokens, slop=slop, boost=boost))
         return wq.Or(clauses) if clauses else wq.NullQuery
 
-    def concrete(self, tree: wq.Query) -> wq.Query:
-        """A query over the virtual fields title/section/body -> one over real fields."""
+    def concrete(self, tree: wq.Query, languages: list[str] | None = None) -> wq.Query:
+        """A query over the virtual fields title/section/body -> one over real fields
+        (of all languages, or only of `languages`)."""
         if isinstance(tree, (wq.Term, wq.Phrase, wq.Prefix)):
-            return self._leaf(tree)
-        return tree.apply(self.concrete)
+            return self._leaf(tree, languages)
+        return tree.apply(lambda child: self.concrete(child, languages))
+
+    def _with_translations(self, tree: wq.Query, also: dict[str, wq.Query] | None) -> wq.Query:
+        """The query, OR each translation of it searched in its own language's fields only.
+
+        What the original query excludes (NOT) stays excluded from the translations' matches.
+        """
+        q = self.concrete(tree)
+        extra = [self.concrete(t, [lang]) for lang, t in (also or {}).items()
+                 if lang in self.languages]
+        if not extra:
+            return q.normalize()
+        negated = _negations(q)
+        translated = wq.Or(extra)
+        if negated:
+            translated = wq.AndNot(translated, wq.Or(negated))
+        return wq.Or([q, translated]).normalize()
 
     @staticmethod
     def query_terms(q: wq.Query) -> dict[str, frozenset[str]]:
@@ -200,11 +227,14 @@ class KeywordIndex:
             parts.append(wq.NumericRange("date_key", max(lo, 1), hi))
         return wq.And(parts) if parts else None
 
-    def terms_of(self, tree: wq.Query) -> dict[str, frozenset[str]]:
-        return self.query_terms(self.concrete(tree).normalize())
+    def terms_of(self, tree: wq.Query, also: dict[str, wq.Query] | None = None
+                 ) -> dict[str, frozenset[str]]:
+        return self.query_terms(self._with_translations(tree, also))
 
-    def search(self, tree: wq.Query, filters: Filters, limit: int) -> KeywordResult:
-        q = self.concrete(tree).normalize()
+    def search(self, tree: wq.Query, filters: Filters, limit: int,
+               also: dict[str, wq.Query] | None = None) -> KeywordResult:
+        """`also`: translations of the query by language, each searched in that language only."""
+        q = self._with_translations(tree, also)
         terms = self.query_terms(q)
         if q is wq.NullQuery:
             return KeywordResult([], 0, terms)
