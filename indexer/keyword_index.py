@@ -7,6 +7,7 @@ in Italian passages and `vehicles` finds `vehicle` in English ones.
 """
 from __future__ import annotations
 
+import math
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import escape
-from whoosh import highlight as wh, index as windex, query as wq
+from whoosh import highlight as wh, index as windex, query as wq, scoring
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 
 from .analyzers import analyzer_for
@@ -70,6 +71,26 @@ class MarkFormatter(wh.Formatter):
         head = "… " if fragment.startchar > 0 else ""
         tail = " …" if fragment.endchar < len(fragment.text) else ""
         return head + " ".join(body.split()) + tail
+
+
+class LanguageBM25F(scoring.BM25F):
+    """BM25F with each language's fields scored against that language's passages only.
+
+    Whoosh takes a field's average length and a term's IDF over *all* documents, so
+    in a corpus that is 2% Italian the Italian fields look nearly empty on average and
+    every Italian passage is penalised as if it were fifty times too long. Per-language
+    statistics leave a one-language corpus scored exactly as before.
+    """
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf)
+        if isinstance(scorer, scoring.BM25FScorer) and "_" in fieldname:
+            parent = searcher.get_parent()
+            docs = parent.doc_frequency("language", fieldname.rsplit("_", 1)[1])
+            if docs:
+                scorer.avgfl = parent.field_length(fieldname) / docs or 1
+                scorer.idf = math.log(docs / (parent.doc_frequency(fieldname, text) + 1)) + 1
+        return scorer
 
 
 def _negations(q: wq.Query) -> list[wq.Query]:
@@ -128,7 +149,7 @@ class KeywordIndex:
         """One Whoosh searcher per thread: they are not safe to share."""
         searcher = getattr(self._local, "searcher", None)
         if searcher is None:
-            searcher = self._local.searcher = self._ix.searcher()
+            searcher = self._local.searcher = self._ix.searcher(weighting=LanguageBM25F())
         return searcher
 
     def _targets(self, field: str, languages: list[str] | None = None
