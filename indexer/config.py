@@ -79,6 +79,7 @@ class TranslationConfig:
     reader_language: str = "en"
     pivot: str = "spa"
     query_translation: bool = True
+    query_boost: float = 0.5
     cache_path: str = "data/translations.sqlite"
     timeout_seconds: float = 20.0
     document_window: int = 6
@@ -155,8 +156,9 @@ def validate(config: Config) -> Config:
         raise ConfigError("[translation] backend must be apertium or none")
     if t.reader_language and t.reader_language not in config.corpus.languages:
         raise ConfigError("[translation] reader_language must be \"\" or one of [corpus] languages")
-    if t.timeout_seconds <= 0 or t.document_window < 1:
-        raise ConfigError("[translation] timeout_seconds and document_window must be positive")
+    if t.timeout_seconds <= 0 or t.document_window < 1 or t.query_boost <= 0:
+        raise ConfigError("[translation] timeout_seconds, document_window and query_boost "
+                          "must be positive")
     return config
 
 

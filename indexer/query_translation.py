@@ -38,9 +38,10 @@ class QueryTranslation:
     searched: dict[str, list[str]] = field(default_factory=dict)  # target -> words searched
     notice: str = ""
 
-    def trees(self) -> dict[str, wq.Query]:
-        """Per target language, an OR of the searched words over the virtual `body` field."""
-        return {lang: wq.Or([wq.Term("body", w) for w in ws])
+    def trees(self, boost: float = 1.0) -> dict[str, wq.Query]:
+        """Per target language, an OR of the searched words over the virtual `body` field,
+        weighted by `boost` against the query's own words."""
+        return {lang: wq.Or([wq.Term("body", w) for w in ws], boost=boost)
                 for lang, ws in self.searched.items() if ws}
 
 

@@ -133,7 +133,7 @@ class Searcher:
             xlang = self.config.translation.query_translation
         translation = self.query_translator.translate(parsed) if xlang else QueryTranslation()
         notices += [translation.notice] if translation.notice else []
-        also = translation.trees()
+        also = translation.trees(self.config.translation.query_boost)
         lists: dict[str, list[tuple[str, float]]] = {}
         if mode in ("hybrid", "keyword"):
             keyword = index.keyword.search(parsed.tree, filters, depth, also=also)
