@@ -62,6 +62,10 @@ def reformat(stream: str) -> str:
     return " ".join("".join(out).split())
 
 
+class PipelineDied(TranslationError):
+    """The process chain exited (crashed or was killed)."""
+
+
 class Pipeline:
     """One long-lived null-flush Apertium process chain for one direction."""
 
@@ -96,17 +100,29 @@ class Pipeline:
                 pass
 
     def run(self, segments: list[str]) -> list[str]:
-        """Stream-format segments in, stream-format translations out (same count)."""
+        """Stream-format segments in, stream-format translations out (same count).
+
+        A chain found dead (killed since the last call) is restarted once; a timeout or a
+        short answer is not retried.
+        """
         with self._lock:
-            fresh = self._proc is None or self._proc.poll() is not None
-            if fresh:
-                self._kill()
-                self._start()
-            try:
-                return self._exchange(segments, self.timeout + (START_GRACE_SECONDS if fresh else 0))
-            except BaseException:
-                self._kill()
-                raise
+            retried = False
+            while True:
+                fresh = self._proc is None or self._proc.poll() is not None
+                if fresh:
+                    self._kill()
+                    self._start()
+                try:
+                    return self._exchange(
+                        segments, self.timeout + (START_GRACE_SECONDS if fresh else 0))
+                except PipelineDied:
+                    self._kill()
+                    if fresh or retried:
+                        raise
+                    retried = True
+                except BaseException:
+                    self._kill()
+                    raise
 
     def _exchange(self, segments: list[str], timeout: float) -> list[str]:
         proc = self._proc
@@ -133,7 +149,7 @@ class Pipeline:
                 continue
             chunk = os.read(fd, 1 << 16)
             if not chunk:
-                raise TranslationError("Apertium stopped unexpectedly"
+                raise PipelineDied("Apertium stopped unexpectedly"
                                        + (f" ({failure[0]})" if failure else ""))
             chunks.append(chunk)
             seen += chunk.count(b"\0")
