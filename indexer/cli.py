@@ -38,7 +38,9 @@ def _searcher(config):
     from .embedders import load_embedder
     from .reader import IndexHandle
     from .search import Searcher
-    return Searcher(config, IndexHandle(config), load_embedder(config.embedder))
+    from .translation import load_translator
+    return Searcher(config, IndexHandle(config), load_embedder(config.embedder),
+                    load_translator(config))
 
 
 def cmd_search(args, config) -> int:
@@ -46,7 +48,8 @@ def cmd_search(args, config) -> int:
     from .validation import check_filters
     filters = check_filters(_filters(args), config)
     response = _searcher(config).search(SearchRequest(
-        args.query, args.mode or config.search.default_mode, filters, args.page, args.per_page))
+        args.query, args.mode or config.search.default_mode, filters, args.page, args.per_page,
+        xlang=False if args.no_xlang else None))
     if args.json:
         print(json.dumps({"query": response.query, "mode": response.mode,
                           "total": response.total, "notice": response.notice,
@@ -55,6 +58,8 @@ def cmd_search(args, config) -> int:
         return 0
     if response.notice:
         print(f"note: {response.notice}")
+    for lang, text in response.also_searched.items():
+        print(f"also searched ({lang}, machine translation): {text}")
     print(f"{response.total} hits ({response.mode}, {response.seconds * 1000:.0f} ms)")
     for h in response.hits:
         section = f" › {h.section}" if h.section else ""
@@ -103,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--per-page", type=int, default=10)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--no-xlang", action="store_true",
+                   help="do not also search the query translated into the other language(s)")
     _add_filter_options(p)
     p.set_defaults(func=cmd_search)
 
