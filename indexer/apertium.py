@@ -150,7 +150,7 @@ class Pipeline:
             chunk = os.read(fd, 1 << 16)
             if not chunk:
                 raise PipelineDied("Apertium stopped unexpectedly"
-                                       + (f" ({failure[0]})" if failure else ""))
+                                   + (f" ({failure[0]})" if failure else ""))
             chunks.append(chunk)
             seen += chunk.count(b"\0")
         writer.join(timeout=1)
@@ -226,9 +226,10 @@ class ApertiumTranslator(Translator):
             pipeline = self._pipelines.get((source, target))
             if pipeline is None:
                 if not self.supports(source, target):
+                    needed = ", ".join(self.pairs(source, target) or ["?"])
                     raise TranslatorUnavailable(
                         f"Apertium has no {source}->{target} translation here (needs the modes "
-                        f"{', '.join(self.pairs(source, target) or ['?'])}; apt install {PACKAGES})")
+                        f"{needed}; apt install {PACKAGES})")
                 modes = self._modes_dir()
                 stages = []
                 for pair in self.pairs(source, target):

@@ -83,7 +83,8 @@ def cmd_serve(args, config) -> int:
 
 def cmd_translate_eval(args, config) -> int:
     from .translation_eval import as_json, evaluate, table
-    path = Path(args.tsv) if args.tsv else config.resolve("../shared/eval/ntrex_en_it/sentences.tsv")
+    path = (Path(args.tsv) if args.tsv
+            else config.resolve("../shared/eval/ntrex_en_it/sentences.tsv"))
     scores = evaluate(path, args.pivot or ["spa", "cat"], sample=args.sample)
     print(json.dumps(as_json(scores), indent=2) if args.json else table(scores))
     return 0

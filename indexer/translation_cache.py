@@ -60,7 +60,3 @@ class TranslationCache:
             self._db.executemany(
                 "INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?)",
                 [(engine, source, target, text_hash(t), tr) for t, tr in translations.items()])
-
-    def __len__(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM translations").fetchone()[0]
