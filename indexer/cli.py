@@ -1,4 +1,4 @@
-"""The `newsdesk` command: index, search, serve."""
+"""The `newsdesk` command: index, search, serve, translate-eval."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ from pathlib import Path
 from .config import ConfigError, load_config
 from .generations import BuildLocked, IndexUnavailable
 from .models import Filters
+from .translation import TranslationError
 
 
 def _filters(args) -> Filters:
@@ -37,7 +38,9 @@ def _searcher(config):
     from .embedders import load_embedder
     from .reader import IndexHandle
     from .search import Searcher
-    return Searcher(config, IndexHandle(config), load_embedder(config.embedder))
+    from .translation import load_translator
+    return Searcher(config, IndexHandle(config), load_embedder(config.embedder),
+                    load_translator(config))
 
 
 def cmd_search(args, config) -> int:
@@ -45,7 +48,8 @@ def cmd_search(args, config) -> int:
     from .validation import check_filters
     filters = check_filters(_filters(args), config)
     response = _searcher(config).search(SearchRequest(
-        args.query, args.mode or config.search.default_mode, filters, args.page, args.per_page))
+        args.query, args.mode or config.search.default_mode, filters, args.page, args.per_page,
+        xlang=False if args.no_xlang else None))
     if args.json:
         print(json.dumps({"query": response.query, "mode": response.mode,
                           "total": response.total, "notice": response.notice,
@@ -54,6 +58,8 @@ def cmd_search(args, config) -> int:
         return 0
     if response.notice:
         print(f"note: {response.notice}")
+    for lang, text in response.also_searched.items():
+        print(f"also searched ({lang}, machine translation): {text}")
     print(f"{response.total} hits ({response.mode}, {response.seconds * 1000:.0f} ms)")
     for h in response.hits:
         section = f" › {h.section}" if h.section else ""
@@ -72,6 +78,15 @@ def cmd_serve(args, config) -> int:
     app = create_app(config)
     print(f"newsdesk: serving http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     serve(app, host=host, port=port, threads=config.server.threads, ident="newsdesk")
+    return 0
+
+
+def cmd_translate_eval(args, config) -> int:
+    from .translation_eval import as_json, evaluate, table
+    path = (Path(args.tsv) if args.tsv
+            else config.resolve("../shared/eval/ntrex_en_it/sentences.tsv"))
+    scores = evaluate(path, args.pivot or ["spa", "cat"], sample=args.sample)
+    print(json.dumps(as_json(scores), indent=2) if args.json else table(scores))
     return 0
 
 
@@ -94,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--per-page", type=int, default=10)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--no-xlang", action="store_true",
+                   help="do not also search the query translated into the other language(s)")
     _add_filter_options(p)
     p.set_defaults(func=cmd_search)
 
@@ -101,6 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("translate-eval", help="translation quality (chrF, BLEU) and speed, "
+                                              "per direction and Apertium pivot")
+    p.add_argument("--tsv", help="aligned sentences with en and it columns (default: "
+                                 "../shared/eval/ntrex_en_it/sentences.tsv)")
+    p.add_argument("--pivot", action="append", choices=["spa", "cat"],
+                   help="pivot language (repeatable; default: both)")
+    p.add_argument("--sample", type=int, default=0, help="score a seeded sample of N sentences")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_translate_eval)
     return parser
 
 
@@ -109,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
         return args.func(args, config)
-    except (ConfigError, IndexUnavailable, BuildLocked, ValueError) as exc:
+    except (ConfigError, IndexUnavailable, BuildLocked, ValueError, TranslationError,
+            FileNotFoundError) as exc:
         print(f"newsdesk: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

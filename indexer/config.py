@@ -74,12 +74,25 @@ class ServerConfig:
 
 
 @dataclass
+class TranslationConfig:
+    backend: str = "apertium"
+    reader_language: str = "en"
+    pivot: str = "spa"
+    query_translation: bool = True
+    query_boost: float = 0.5
+    cache_path: str = "data/translations.sqlite"
+    timeout_seconds: float = 20.0
+    document_window: int = 6
+
+
+@dataclass
 class Config:
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
+    translation: TranslationConfig = field(default_factory=TranslationConfig)
     base_dir: Path = field(default_factory=Path.cwd)
 
     def resolve(self, path: str | os.PathLike) -> Path:
@@ -102,6 +115,7 @@ _SECTIONS = {
     "embedder": EmbedderConfig,
     "search": SearchConfig,
     "server": ServerConfig,
+    "translation": TranslationConfig,
 }
 
 
@@ -137,6 +151,14 @@ def validate(config: Config) -> Config:
         raise ConfigError("[corpus] default_language must be one of languages")
     if config.index.passage_min_words > config.index.passage_max_words:
         raise ConfigError("[index] passage_min_words must not exceed passage_max_words")
+    t = config.translation
+    if t.backend not in ("apertium", "none"):
+        raise ConfigError("[translation] backend must be apertium or none")
+    if t.reader_language and t.reader_language not in config.corpus.languages:
+        raise ConfigError("[translation] reader_language must be \"\" or one of [corpus] languages")
+    if t.timeout_seconds <= 0 or t.document_window < 1 or t.query_boost <= 0:
+        raise ConfigError("[translation] timeout_seconds, document_window and query_boost "
+                          "must be positive")
     return config
 
 

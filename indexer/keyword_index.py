@@ -7,6 +7,7 @@ in Italian passages and `vehicles` finds `vehicle` in English ones.
 """
 from __future__ import annotations
 
+import math
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import escape
-from whoosh import highlight as wh, index as windex, query as wq
+from whoosh import highlight as wh, index as windex, query as wq, scoring
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 
 from .analyzers import analyzer_for
@@ -72,6 +73,35 @@ class MarkFormatter(wh.Formatter):
         return head + " ".join(body.split()) + tail
 
 
+class LanguageBM25F(scoring.BM25F):
+    """BM25F with each language's fields scored against that language's passages only.
+
+    Whoosh takes a field's average length and a term's IDF over *all* documents, so
+    in a corpus that is 2% Italian the Italian fields look nearly empty on average and
+    every Italian passage is penalised as if it were fifty times too long. Per-language
+    statistics leave a one-language corpus scored exactly as before.
+    """
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf)
+        if isinstance(scorer, scoring.BM25FScorer) and "_" in fieldname:
+            parent = searcher.get_parent()
+            docs = parent.doc_frequency("language", fieldname.rsplit("_", 1)[1])
+            if docs:
+                scorer.avgfl = parent.field_length(fieldname) / docs or 1
+                scorer.idf = math.log(docs / (parent.doc_frequency(fieldname, text) + 1)) + 1
+        return scorer
+
+
+def _negations(q: wq.Query) -> list[wq.Query]:
+    """Every subquery that `q` excludes (under NOT or the right side of ANDNOT)."""
+    if isinstance(q, wq.Not):
+        return [q.query]
+    if isinstance(q, wq.AndNot):
+        return _negations(q.a) + [q.b]
+    return [n for child in q.children() for n in _negations(child)]
+
+
 class KeywordIndex:
     def __init__(self, ix, languages: list[str], title_boost: float = 2.0,
                  section_boost: float = 1.5):
@@ -119,13 +149,14 @@ class KeywordIndex:
         """One Whoosh searcher per thread: they are not safe to share."""
         searcher = getattr(self._local, "searcher", None)
         if searcher is None:
-            searcher = self._local.searcher = self._ix.searcher()
+            searcher = self._local.searcher = self._ix.searcher(weighting=LanguageBM25F())
         return searcher
 
-    def _targets(self, field: str) -> list[tuple[str, str, float]]:
+    def _targets(self, field: str, languages: list[str] | None = None
+                 ) -> list[tuple[str, str, float]]:
         """(index field, language, boost) for a virtual field."""
         out = []
-        for lang in self.languages:
+        for lang in languages or self.languages:
             if field == "body":
                 out += [(f"body_{lang}", lang, 1.0), (f"title_{lang}", lang, self.title_boost),
                         (f"section_{lang}", lang, self.section_boost)]
@@ -144,9 +175,9 @@ class KeywordIndex:
         found.sort(reverse=True)
         return [text for _, text in found[:MAX_PREFIX_EXPANSIONS]]
 
-    def _leaf(self, q: wq.Query) -> wq.Query:
+    def _leaf(self, q: wq.Query, languages: list[str] | None = None) -> wq.Query:
         clauses = []
-        for field, lang, boost in self._targets(q.fieldname):
+        for field, lang, boost in self._targets(q.fieldname, languages):
             if isinstance(q, wq.Prefix):
                 terms = self._expand_prefix(field, q.text.lower())
                 clauses += [wq.Term(field, t, boost=boost) for t in terms]
@@ -160,11 +191,28 @@ class KeywordIndex:
                 clauses.append(wq.Phrase(field, tokens, slop=slop, boost=boost))
         return wq.Or(clauses) if clauses else wq.NullQuery
 
-    def concrete(self, tree: wq.Query) -> wq.Query:
-        """A query over the virtual fields title/section/body -> one over real fields."""
+    def concrete(self, tree: wq.Query, languages: list[str] | None = None) -> wq.Query:
+        """A query over the virtual fields title/section/body -> one over real fields
+        (of all languages, or only of `languages`)."""
         if isinstance(tree, (wq.Term, wq.Phrase, wq.Prefix)):
-            return self._leaf(tree)
-        return tree.apply(self.concrete)
+            return self._leaf(tree, languages)
+        return tree.apply(lambda child: self.concrete(child, languages))
+
+    def _with_translations(self, tree: wq.Query, also: dict[str, wq.Query] | None) -> wq.Query:
+        """The query, OR each translation of it searched in its own language's fields only.
+
+        What the original query excludes (NOT) stays excluded from the translations' matches.
+        """
+        q = self.concrete(tree)
+        extra = [self.concrete(t, [lang]) for lang, t in (also or {}).items()
+                 if lang in self.languages]
+        if not extra:
+            return q.normalize()
+        negated = _negations(q)
+        translated = wq.Or(extra)
+        if negated:
+            translated = wq.AndNot(translated, wq.Or(negated))
+        return wq.Or([q, translated]).normalize()
 
     @staticmethod
     def query_terms(q: wq.Query) -> dict[str, frozenset[str]]:
@@ -200,11 +248,14 @@ class KeywordIndex:
             parts.append(wq.NumericRange("date_key", max(lo, 1), hi))
         return wq.And(parts) if parts else None
 
-    def terms_of(self, tree: wq.Query) -> dict[str, frozenset[str]]:
-        return self.query_terms(self.concrete(tree).normalize())
+    def terms_of(self, tree: wq.Query, also: dict[str, wq.Query] | None = None
+                 ) -> dict[str, frozenset[str]]:
+        return self.query_terms(self._with_translations(tree, also))
 
-    def search(self, tree: wq.Query, filters: Filters, limit: int) -> KeywordResult:
-        q = self.concrete(tree).normalize()
+    def search(self, tree: wq.Query, filters: Filters, limit: int,
+               also: dict[str, wq.Query] | None = None) -> KeywordResult:
+        """`also`: translations of the query by language, each searched in that language only."""
+        q = self._with_translations(tree, also)
         terms = self.query_terms(q)
         if q is wq.NullQuery:
             return KeywordResult([], 0, terms)

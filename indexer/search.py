@@ -13,8 +13,11 @@ from .embedders import Embedder
 from .fusion import Fused, fuse
 from .models import Filters
 from .query import ParsedQuery, QueryReader
+from .query_translation import QueryTranslation, QueryTranslator
 from .reader import Index, IndexHandle
 from .snippets import best_sentences, make_snippet
+from .translated_snippets import translate_hits
+from .translation import NoTranslator, Translator
 
 FACETS = ("language", "kind", "source")
 
@@ -26,6 +29,8 @@ class SearchRequest:
     filters: Filters = field(default_factory=Filters)
     page: int = 1
     per_page: int = 10
+    xlang: bool | None = None  # also search the translated query; None: [translation] default
+    translate: str = ""  # language to translate hits into ("" = none)
 
 
 @dataclass
@@ -45,6 +50,7 @@ class Hit:
     snippet: str  # HTML: escaped text with <mark> around matched terms
     matched_by: str
     ranks: dict[str, int]
+    translation: dict[str, str] | None = None  # {"lang", "text", "snippet"} when translated
 
 
 @dataclass
@@ -59,6 +65,8 @@ class SearchResponse:
     facets: dict[str, list[tuple[str, int]]]
     generation: str
     seconds: float = 0.0
+    also_searched: dict[str, str] = field(default_factory=dict)  # language -> translated query
+    translation_notice: str = ""  # why hits were not translated, when they were asked to be
 
     @property
     def notice(self) -> str:
@@ -79,14 +87,20 @@ class Ranking:
     query_vector: np.ndarray | None
     keyword_total: int
     notices: list[str]
+    translation: QueryTranslation = field(default_factory=QueryTranslation)
 
 
 class Searcher:
-    def __init__(self, config: Config, handle: IndexHandle, embedder: Embedder):
+    def __init__(self, config: Config, handle: IndexHandle, embedder: Embedder,
+                 translator: Translator | None = None):
         self.config = config
         self.handle = handle
         self.embedder = embedder
         self.reader = QueryReader(config.search)
+        self.translator = translator or NoTranslator()
+        self.query_translator = QueryTranslator(
+            self.translator, config.corpus.languages, config.corpus.default_language,
+            config.search.max_query_terms)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -104,20 +118,29 @@ class Searcher:
         return vector
 
     def rank(self, index: Index, query: str | ParsedQuery, mode: str, filters: Filters,
-             depth: int) -> Ranking:
-        """Candidates from each retriever (up to `depth`), fused."""
+             depth: int, xlang: bool | None = None) -> Ranking:
+        """Candidates from each retriever (up to `depth`), fused.
+
+        `xlang`: also search the keywords translated into the other languages (None: the
+        [translation] query_translation setting).
+        """
         cfg = self.config.search
         parsed = query if isinstance(query, ParsedQuery) else self.reader.parse(query)
         notices = list(parsed.notices)
         if parsed.empty:
             return Ranking(parsed, [], {}, None, 0, notices)
+        if xlang is None:
+            xlang = self.config.translation.query_translation
+        translation = self.query_translator.translate(parsed) if xlang else QueryTranslation()
+        notices += [translation.notice] if translation.notice else []
+        also = translation.trees(self.config.translation.query_boost)
         lists: dict[str, list[tuple[str, float]]] = {}
         if mode in ("hybrid", "keyword"):
-            keyword = index.keyword.search(parsed.tree, filters, depth)
+            keyword = index.keyword.search(parsed.tree, filters, depth, also=also)
             terms, keyword_total = keyword.terms, keyword.total
             lists["keyword"] = [(h.passage_id, h.score) for h in keyword.hits]
         else:  # semantic: the terms are still wanted, to highlight them in snippets
-            terms, keyword_total = index.keyword.terms_of(parsed.tree), 0
+            terms, keyword_total = index.keyword.terms_of(parsed.tree, also), 0
         vector = None
         if mode in ("hybrid", "semantic") and parsed.semantic_text:
             vector = self.query_vector(parsed.semantic_text)
@@ -125,7 +148,7 @@ class Searcher:
             ids = index.store.passages_by_row([r for r, _ in rows])
             lists["semantic"] = [(ids[r].passage_id, s) for r, s in rows if r in ids]
         fused = fuse(lists, cfg.fusion, cfg.rrf_k, cfg.keyword_weight)
-        return Ranking(parsed, fused, terms, vector, keyword_total, notices)
+        return Ranking(parsed, fused, terms, vector, keyword_total, notices, translation)
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
@@ -138,16 +161,20 @@ class Searcher:
             notices.append(f"Results are shown up to number {cfg.max_results}; refine the "
                            f"query or use export for more.")
         depth = max(cfg.candidates, page * per_page)
-        ranking = self.rank(index, request.query, request.mode, request.filters, depth)
+        ranking = self.rank(index, request.query, request.mode, request.filters, depth,
+                            xlang=request.xlang)
         notices = ranking.notices + notices
         total = (ranking.keyword_total if request.mode == "keyword" else len(ranking.fused))
         window = ranking.fused[(page - 1) * per_page: page * per_page]
         hits = self.hits(index, ranking, window, start_rank=(page - 1) * per_page + 1)
+        translation_notice = (translate_hits(self.translator, hits, request.translate,
+                                             ranking.terms) if request.translate else "")
         return SearchResponse(
             query=ranking.parsed.text, mode=request.mode, total=total, page=page,
             per_page=per_page, notices=notices, hits=hits,
             facets=self.facets(index, ranking.fused), generation=index.generation,
-            seconds=time.perf_counter() - started)
+            seconds=time.perf_counter() - started, also_searched=ranking.translation.texts,
+            translation_notice=translation_notice)
 
     def hits(self, index: Index, ranking: Ranking, window: list[Fused],
              start_rank: int = 1) -> list[Hit]:

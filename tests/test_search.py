@@ -29,7 +29,7 @@ def test_italian_and_english_stemming():
 
 
 def test_plural_query_finds_singular_form(searcher):
-    r = search(searcher, "veicoli", "keyword")
+    r = searcher.search(SearchRequest("veicoli", "keyword", Filters(), 1, 20, xlang=False))
     assert r.hits and all(h.doc_id == IT_DOC for h in r.hits)
     marked = " ".join(h.snippet for h in r.hits)
     assert "<mark>veicolo</mark>" in marked and "<mark>veicoli</mark>" in marked
@@ -104,8 +104,9 @@ def test_snippet_escapes_document_markup(searcher):
 
 
 def test_semantic_only_hit_gets_closest_sentence(searcher):
-    r = search(searcher, "a new benchmark for growth speed in China's electric vehicle sector",
-               "semantic")
+    r = searcher.search(SearchRequest(
+        "a new benchmark for growth speed in China's electric vehicle sector", "semantic",
+        Filters(), 1, 20, xlang=False))
     hit = next(h for h in r.hits if h.doc_id == IT_DOC and h.ordinal == 0)
     # the sentence that answers, not the passage's opening line (the headline)
     assert hit.snippet.startswith("Leapmotor – Il settore dei veicoli elettrici in Cina ha un nuovo")

@@ -9,16 +9,19 @@ from indexer.config import Config, load_config
 from indexer.embedders import Embedder, load_embedder
 from indexer.reader import IndexHandle
 from indexer.search import Searcher
+from indexer.translation import Translator, load_translator
 
 from . import api, errors, security, views
 
 log = logging.getLogger("newsdesk")
 
 
-def create_app(config: Config | None = None, embedder: Embedder | None = None) -> Flask:
+def create_app(config: Config | None = None, embedder: Embedder | None = None,
+               translator: Translator | None = None) -> Flask:
     """An app serving the live index generation named by `config` (default: config.toml).
 
-    The embedder is loaded here, once, not on the first request.
+    The embedder is loaded here, once, not on the first request; the translator
+    (default: the [translation] backend) starts its engine on first use.
     """
     config = config or load_config()
     app = Flask(__name__)
@@ -27,7 +30,8 @@ def create_app(config: Config | None = None, embedder: Embedder | None = None) -
     app.json.sort_keys = False
     embedder = embedder or load_embedder(config.embedder)
     embedder.encode(["warm-up"])  # loads the weights now rather than on a user's search
-    app.extensions["newsdesk"] = Searcher(config, IndexHandle(config), embedder)
+    translator = translator or load_translator(config)
+    app.extensions["newsdesk"] = Searcher(config, IndexHandle(config), embedder, translator)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     errors.register(app)

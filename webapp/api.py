@@ -25,7 +25,13 @@ def search():
         "filters": asdict(req.filters),
         "facets": {name: [{"value": v, "count": c} for v, c in values]
                    for name, values in response.facets.items()},
-        "hits": [{k: getattr(h, k) for k in HIT_FIELDS} for h in response.hits],
+        "also_searched": [{"lang": lang, "text": text}
+                          for lang, text in response.also_searched.items()],
+        **({"translation": {"lang": req.translate, "engine": s.translator.name,
+                            "notice": response.translation_notice}} if req.translate else {}),
+        "hits": [{k: getattr(h, k) for k in HIT_FIELDS}
+                 | ({"translation": h.translation} if req.translate else {})
+                 for h in response.hits],
     })
 
 

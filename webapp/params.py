@@ -8,6 +8,8 @@ from indexer.models import Filters
 from indexer.search import SearchRequest
 from indexer.validation import InvalidParameter, check_filters, check_int, check_mode
 
+from .reader_prefs import check_translate, check_xlang
+
 MAX_QUERY_PARAM_CHARS = 20000
 
 
@@ -31,4 +33,6 @@ def search_request(args: MultiDict, config: Config) -> SearchRequest:
     return SearchRequest(
         query=query, mode=check_mode(args.get("mode"), config), filters=filters,
         page=check_int("page", args.get("page"), 1, 1, 1_000_000),
-        per_page=check_int("per_page", args.get("per_page"), s.per_page, 1, s.max_per_page))
+        per_page=check_int("per_page", args.get("per_page"), s.per_page, 1, s.max_per_page),
+        xlang=check_xlang(args.getlist("xlang")),
+        translate=check_translate(args.get("translate"), config))

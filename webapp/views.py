@@ -4,10 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from indexer.validation import InvalidParameter
+from indexer.validation import InvalidParameter, check_int
 
+from .document_translation import translate_window, window_start
 from .documents import segments
 from .params import search_request
+from .reader_prefs import reader_language
 from .state import searcher
 
 bp = Blueprint("views", __name__)
@@ -35,6 +37,11 @@ def _toggle(args: MultiDict, param: str, value: str) -> str:
     return _url_with(args, **{param: values, "page": None})
 
 
+def _reader_language(s) -> str:
+    """The reader's target language ('' when translation is off or configured away)."""
+    return reader_language(request, s.config) if s.config.translation.backend != "none" else ""
+
+
 @bp.get("/")
 def search():
     s = searcher()
@@ -42,7 +49,9 @@ def search():
     context = dict(args=args, languages=s.config.corpus.languages, language_names=LANGUAGE_NAMES,
                    facet_params=FACET_PARAMS, toggle=lambda p, v: _toggle(args, p, v),
                    url_with=lambda **c: _url_with(args, **c), response=None, error=None,
-                   mode=args.get("mode") or s.config.search.default_mode)
+                   mode=args.get("mode") or s.config.search.default_mode,
+                   translator=s.translator, reader_language=_reader_language(s),
+                   xlang=s.config.translation.query_translation)
     if not args.get("q", "").strip():
         return render_template("search.html", **context)
     try:
@@ -50,7 +59,9 @@ def search():
     except InvalidParameter as exc:
         context["error"] = str(exc)
         return render_template("search.html", **context), 400
-    context.update(response=s.search(req), request_=req, mode=req.mode)
+    req.translate = context["reader_language"]
+    context.update(response=s.search(req), request_=req, mode=req.mode,
+                   xlang=context["xlang"] if req.xlang is None else req.xlang)
     return render_template("search.html", **context)
 
 
@@ -63,11 +74,23 @@ def document(doc_id: str):
         abort(404, description=f"No document with id {doc_id!r}.")
     query = request.args.get("q", "")[:s.config.search.max_query_chars]
     parsed = s.reader.parse(query)
-    terms = index.keyword.terms_of(parsed.tree) if not parsed.empty else {}
+    reader_lang = _reader_language(s)
+    also = (s.query_translator.translate(parsed).trees(s.config.translation.query_boost)
+            if reader_lang and s.config.translation.query_translation else {})
+    terms = index.keyword.terms_of(parsed.tree, also) if not parsed.empty else {}
     try:
         hit = int(request.args.get("p", ""))
     except ValueError:
         hit = None
+    passages = index.store.passages_of(doc_id)
+    window = None
+    if "translate" in request.args and reader_lang:
+        size = s.config.translation.document_window
+        start = window_start(check_int("from", request.args.get("from"), None, 0, 10**6),
+                             hit, size)
+        window = translate_window(s.translator, passages, reader_lang, start, size, terms)
     return render_template("document.html", doc=doc, query=query, hit=hit,
-                           segments=segments(doc, index.store.passages_of(doc_id), terms),
-                           language_names=LANGUAGE_NAMES)
+                           segments=segments(doc, passages, terms),
+                           language_names=LANGUAGE_NAMES, reader_language=reader_lang,
+                           languages=s.config.corpus.languages, translator=s.translator,
+                           window=window)
