@@ -74,12 +74,23 @@ class ServerConfig:
 
 
 @dataclass
+class ExportConfig:
+    max_rows: int = 100_000
+    depth: int = 1000
+    batch_rows: int = 200
+    batch_max_queries: int = 200
+    batch_top: int = 10
+    batch_max_top: int = 100
+
+
+@dataclass
 class Config:
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
     base_dir: Path = field(default_factory=Path.cwd)
 
     def resolve(self, path: str | os.PathLike) -> Path:
@@ -102,6 +113,7 @@ _SECTIONS = {
     "embedder": EmbedderConfig,
     "search": SearchConfig,
     "server": ServerConfig,
+    "export": ExportConfig,
 }
 
 
@@ -137,6 +149,12 @@ def validate(config: Config) -> Config:
         raise ConfigError("[corpus] default_language must be one of languages")
     if config.index.passage_min_words > config.index.passage_max_words:
         raise ConfigError("[index] passage_min_words must not exceed passage_max_words")
+    e = config.export
+    if min(e.max_rows, e.depth, e.batch_rows, e.batch_max_queries, e.batch_top) < 1:
+        raise ConfigError("[export] max_rows, depth, batch_rows, batch_max_queries and "
+                          "batch_top must be at least 1")
+    if not e.batch_top <= e.batch_max_top:
+        raise ConfigError("[export] batch_top must not exceed batch_max_top")
     return config
 
 

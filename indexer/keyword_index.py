@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +52,15 @@ class KeywordResult:
     hits: list[KeywordHit]
     total: int
     terms: dict[str, frozenset[str]]  # analyzed query terms by language, for highlighting
+
+
+@dataclass
+class KeywordMatches:
+    total: int
+    best: float
+    worst: float
+    terms: dict[str, frozenset[str]]
+    hits: Iterator[KeywordHit]
 
 
 class MarkFormatter(wh.Formatter):
@@ -214,11 +223,23 @@ class KeywordIndex:
 
     def iter_matches(self, tree: wq.Query, filters: Filters) -> Iterable[KeywordHit]:
         """Every matching passage, best first (for exports and evaluation)."""
+        return self.matches(tree, filters).hits
+
+    def matches(self, tree: wq.Query, filters: Filters) -> KeywordMatches:
+        """Every matching passage, best first, with the count and score range known up front.
+
+        Whoosh keeps only (score, document number) per match; stored fields are read
+        as the hits are iterated.
+        """
         q = self.concrete(tree).normalize()
+        terms = self.query_terms(q)
         if q is wq.NullQuery:
-            return []
+            return KeywordMatches(0, 0.0, 0.0, terms, iter(()))
         results = self._searcher().search(q, limit=None, filter=self.filter_query(filters))
-        return (KeywordHit(hit["passage_id"], float(hit.score)) for hit in results)
+        n = len(results)
+        best, worst = (results.score(0), results.score(n - 1)) if n else (0.0, 0.0)
+        return KeywordMatches(n, float(best), float(worst), terms,
+                              (KeywordHit(hit["passage_id"], float(hit.score)) for hit in results))
 
     # -- highlighting -----------------------------------------------------------
     @staticmethod

@@ -10,7 +10,7 @@ from indexer.embedders import Embedder, load_embedder
 from indexer.reader import IndexHandle
 from indexer.search import Searcher
 
-from . import api, errors, security, views
+from . import api, errors, export_views, security, views
 
 log = logging.getLogger("newsdesk")
 
@@ -30,6 +30,7 @@ def create_app(config: Config | None = None, embedder: Embedder | None = None) -
     app.extensions["newsdesk"] = Searcher(config, IndexHandle(config), embedder)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(export_views.bp)
     errors.register(app)
     security.register(app)
     return app
