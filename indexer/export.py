@@ -119,7 +119,8 @@ def plan_export(searcher: Searcher, query: str, mode: str, filters: Filters,
     max_rows = max_rows or cfg.max_rows
     index = searcher.handle.get()  # this generation serves the whole export
     parsed = searcher.reader.parse(query)
-    if mode == "keyword" and not parsed.empty:
+    streamed = mode == "keyword" and not parsed.empty
+    if streamed:
         matches = index.keyword.matches(parsed.tree, filters)
         ranking = Ranking(parsed, [], matches.terms, None, matches.total, list(parsed.notices))
         total = matches.total
@@ -128,8 +129,8 @@ def plan_export(searcher: Searcher, query: str, mode: str, filters: Filters,
         total = len(ranking.fused)
     if limit is None and total > max_rows:
         raise ExportTooLarge(total, max_rows)
-    rows = min(total, limit or max_rows)
-    if mode == "keyword" and not parsed.empty:
+    rows = min(total, limit or total, max_rows)
+    if streamed:
         batches = _keyword_windows(searcher, index, ranking, matches, rows, cfg.batch_rows)
     else:
         batches = _fused_windows(searcher, index, ranking, rows, cfg.batch_rows)
@@ -138,7 +139,7 @@ def plan_export(searcher: Searcher, query: str, mode: str, filters: Filters,
 
 
 def export_stream(plan, fmt: str, builder: RowBuilder) -> Iterator[bytes]:
-    """The export file's bytes, produced as they are sent. `plan` is an ExportPlan or a BatchPlan."""
+    """The export file's bytes, made as they are sent; `plan` is an ExportPlan or a BatchPlan."""
     def summary(written: int) -> dict:
         return {**plan.summary(written), "format": fmt, "exported_at": builder.exported_at}
     return export_chunks(fmt, plan.row_batches(builder), summary)

@@ -330,7 +330,8 @@ def test_pages_offer_downloads_without_javascript(client):
         assert r.status_code == 200 and r.headers["X-Export-Total"] == r.headers["X-Export-Rows"]
         assert json.loads(r.headers["X-Export-Summary"])["filters"]["languages"] == ["en"]
     form = client.get("/batch").get_data(as_text=True)
-    assert 'enctype="multipart/form-data"' in form and "<script" not in form
+    assert 'action="/batch"' in form and 'enctype="multipart/form-data"' in form
+    assert "<script" not in form
     r = client.post("/batch", data={"queries_text": "leapmotor", "format": "csv", "top": "2"})
     assert r.status_code == 200 and len(read_csv(r.data)) == 2
 

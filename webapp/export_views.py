@@ -79,8 +79,18 @@ def batch_form():
 
 
 @bp.post("/batch")
-@bp.post("/api/batch")
 def batch():
+    """The form's target: errors come back as a page."""
+    return _batch()
+
+
+@bp.post("/api/batch")
+def batch_api():
+    """The same for programs: errors come back as JSON."""
+    return _batch()
+
+
+def _batch():
     s = searcher()
     cfg = s.config.export
     form = request.form
