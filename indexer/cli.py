@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .config import ConfigError, load_config
+from .export_cli import add_commands as add_export_commands
 from .generations import BuildLocked, IndexUnavailable
 from .models import Filters
 from .translation import TranslationError
@@ -113,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not also search the query translated into the other language(s)")
     _add_filter_options(p)
     p.set_defaults(func=cmd_search)
+
+    add_export_commands(sub, _add_filter_options, _filters, _searcher)
 
     p = sub.add_parser("serve", help="serve the web app")
     p.add_argument("--host")

@@ -86,6 +86,16 @@ class TranslationConfig:
 
 
 @dataclass
+class ExportConfig:
+    max_rows: int = 100_000
+    depth: int = 1000
+    batch_rows: int = 200
+    batch_max_queries: int = 200
+    batch_top: int = 10
+    batch_max_top: int = 100
+
+
+@dataclass
 class Config:
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
@@ -93,6 +103,7 @@ class Config:
     search: SearchConfig = field(default_factory=SearchConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     translation: TranslationConfig = field(default_factory=TranslationConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
     base_dir: Path = field(default_factory=Path.cwd)
 
     def resolve(self, path: str | os.PathLike) -> Path:
@@ -116,6 +127,7 @@ _SECTIONS = {
     "search": SearchConfig,
     "server": ServerConfig,
     "translation": TranslationConfig,
+    "export": ExportConfig,
 }
 
 
@@ -159,6 +171,12 @@ def validate(config: Config) -> Config:
     if t.timeout_seconds <= 0 or t.document_window < 1 or t.query_boost <= 0:
         raise ConfigError("[translation] timeout_seconds, document_window and query_boost "
                           "must be positive")
+    e = config.export
+    if min(e.max_rows, e.depth, e.batch_rows, e.batch_max_queries, e.batch_top) < 1:
+        raise ConfigError("[export] max_rows, depth, batch_rows, batch_max_queries and "
+                          "batch_top must be at least 1")
+    if not e.batch_top <= e.batch_max_top:
+        raise ConfigError("[export] batch_top must not exceed batch_max_top")
     return config
 
 

@@ -68,3 +68,18 @@ def fuse(lists: dict[str, list[tuple[str, float]]], method: str, rrf_k: int = 60
     if method == "weighted":
         return weighted(lists, keyword_weight)
     raise ValueError(f"unknown fusion method {method!r}")
+
+
+def lone_list_score(method: str, retriever: str, rank: int, score: float, best: float,
+                    worst: float, rrf_k: int = 60, keyword_weight: float = 0.5) -> float:
+    """What `fuse` gives the rank-th item when `retriever` is the only list.
+
+    Lets a list too long to hold (every keyword match, for an export) be scored
+    while it streams: RRF needs only the rank, min-max only the list's best and worst.
+    """
+    if method == "rrf":
+        return 1.0 / (rrf_k + rank)
+    if method == "weighted":
+        weight = keyword_weight if retriever == "keyword" else 1.0 - keyword_weight
+        return weight * ((score - worst) / (best - worst) if best > worst else 1.0)
+    raise ValueError(f"unknown fusion method {method!r}")

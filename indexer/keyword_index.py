@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +53,15 @@ class KeywordResult:
     hits: list[KeywordHit]
     total: int
     terms: dict[str, frozenset[str]]  # analyzed query terms by language, for highlighting
+
+
+@dataclass
+class KeywordMatches:
+    total: int
+    best: float
+    worst: float
+    terms: dict[str, frozenset[str]]
+    hits: Iterator[KeywordHit]
 
 
 class MarkFormatter(wh.Formatter):
@@ -263,13 +272,22 @@ class KeywordIndex:
         hits = [KeywordHit(hit["passage_id"], float(hit.score)) for hit in results]
         return KeywordResult(hits, len(results), terms)
 
-    def iter_matches(self, tree: wq.Query, filters: Filters) -> Iterable[KeywordHit]:
-        """Every matching passage, best first (for exports and evaluation)."""
-        q = self.concrete(tree).normalize()
+    def matches(self, tree: wq.Query, filters: Filters,
+                also: dict[str, wq.Query] | None = None) -> KeywordMatches:
+        """Every matching passage, best first, with the count and score range known up front.
+
+        Whoosh keeps only (score, document number) per match; stored fields are read
+        as the hits are iterated. `also` as in `search`.
+        """
+        q = self._with_translations(tree, also)
+        terms = self.query_terms(q)
         if q is wq.NullQuery:
-            return []
+            return KeywordMatches(0, 0.0, 0.0, terms, iter(()))
         results = self._searcher().search(q, limit=None, filter=self.filter_query(filters))
-        return (KeywordHit(hit["passage_id"], float(hit.score)) for hit in results)
+        n = len(results)
+        best, worst = (results.score(0), results.score(n - 1)) if n else (0.0, 0.0)
+        return KeywordMatches(n, float(best), float(worst), terms,
+                              (KeywordHit(hit["passage_id"], float(hit.score)) for hit in results))
 
     # -- highlighting -----------------------------------------------------------
     @staticmethod

@@ -117,6 +117,12 @@ class Searcher:
                 self._vectors.popitem(last=False)
         return vector
 
+    def query_translation(self, parsed: ParsedQuery, xlang: bool | None) -> QueryTranslation:
+        """The query in the other languages, if cross-language keywords are on (None: config)."""
+        if xlang is None:
+            xlang = self.config.translation.query_translation
+        return self.query_translator.translate(parsed) if xlang else QueryTranslation()
+
     def rank(self, index: Index, query: str | ParsedQuery, mode: str, filters: Filters,
              depth: int, xlang: bool | None = None) -> Ranking:
         """Candidates from each retriever (up to `depth`), fused.
@@ -129,9 +135,7 @@ class Searcher:
         notices = list(parsed.notices)
         if parsed.empty:
             return Ranking(parsed, [], {}, None, 0, notices)
-        if xlang is None:
-            xlang = self.config.translation.query_translation
-        translation = self.query_translator.translate(parsed) if xlang else QueryTranslation()
+        translation = self.query_translation(parsed, xlang)
         notices += [translation.notice] if translation.notice else []
         also = translation.trees(self.config.translation.query_boost)
         lists: dict[str, list[tuple[str, float]]] = {}
@@ -160,7 +164,11 @@ class Searcher:
             page = max(1, cfg.max_results // per_page)
             notices.append(f"Results are shown up to number {cfg.max_results}; refine the "
                            f"query or use export for more.")
-        depth = max(cfg.candidates, page * per_page)
+        # Keyword and semantic rankings do not depend on depth, so a deeper page just
+        # reads further; a fused ranking does, so hybrid always fuses the same depth and
+        # every page is a slice of one list.
+        depth = (cfg.candidates if request.mode == "hybrid"
+                 else max(cfg.candidates, page * per_page))
         ranking = self.rank(index, request.query, request.mode, request.filters, depth,
                             xlang=request.xlang)
         notices = ranking.notices + notices

@@ -11,7 +11,7 @@ from indexer.reader import IndexHandle
 from indexer.search import Searcher
 from indexer.translation import Translator, load_translator
 
-from . import api, errors, security, views
+from . import api, errors, export_views, security, views
 
 log = logging.getLogger("newsdesk")
 
@@ -34,6 +34,7 @@ def create_app(config: Config | None = None, embedder: Embedder | None = None,
     app.extensions["newsdesk"] = Searcher(config, IndexHandle(config), embedder, translator)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(export_views.bp)
     errors.register(app)
     security.register(app)
     return app

@@ -75,8 +75,8 @@ def document(doc_id: str):
     query = request.args.get("q", "")[:s.config.search.max_query_chars]
     parsed = s.reader.parse(query)
     reader_lang = _reader_language(s)
-    also = (s.query_translator.translate(parsed).trees(s.config.translation.query_boost)
-            if reader_lang and s.config.translation.query_translation else {})
+    also = (s.query_translation(parsed, None).trees(s.config.translation.query_boost)
+            if reader_lang else {})
     terms = index.keyword.terms_of(parsed.tree, also) if not parsed.empty else {}
     try:
         hit = int(request.args.get("p", ""))
