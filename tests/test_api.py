@@ -51,3 +51,13 @@ def test_pagination(client):
 def test_server_binds_loopback_by_default():
     from indexer.config import load_config
     assert load_config().server.host == "127.0.0.1"
+
+
+def test_hybrid_pages_are_slices_of_one_ranking(client):
+    ids = lambda **p: [h["passage_id"] for h in client.get(  # noqa: E731
+        "/api/search", query_string={"q": "leapmotor sales europe", **p}).get_json()["hits"]]
+    totals = {client.get("/api/search", query_string={"q": "leapmotor sales europe",
+                                                      "page": n}).get_json()["total"]
+              for n in (1, 2, 5)}
+    assert ids(per_page=10) == ids(per_page=5) + ids(per_page=5, page=2)
+    assert len(totals) == 1
