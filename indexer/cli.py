@@ -1,4 +1,4 @@
-"""The `newsdesk` command: index, search, serve."""
+"""The `newsdesk` command: index, search, serve, eval."""
 from __future__ import annotations
 
 import argparse
@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.set_defaults(func=cmd_serve)
+
+    from .evaluation.command import add_parser as add_eval_parser
+    add_eval_parser(sub)
     return parser
 
 

@@ -140,6 +140,19 @@ def validate(config: Config) -> Config:
     return config
 
 
+def with_overrides(config: Config, overrides: dict[str, dict]) -> Config:
+    """A copy of `config` with some keys replaced, {section: {key: value}}, checked like a file."""
+    sections = {}
+    for name, cls in _SECTIONS.items():
+        current = dataclasses.asdict(getattr(config, name))
+        changes = overrides.get(name, {})
+        sections[name] = _section(cls, {**current, **changes}, name)
+    unknown = sorted(set(overrides) - set(_SECTIONS))
+    if unknown:
+        raise ConfigError(f"unknown section(s): {', '.join(unknown)}")
+    return validate(Config(base_dir=config.base_dir, **sections))
+
+
 def load_config(path: str | os.PathLike | None = None) -> Config:
     """Read a config file (default: $NEWSDESK_CONFIG, else the project's config.toml)."""
     path = Path(path or os.environ.get("NEWSDESK_CONFIG") or DEFAULT_CONFIG).resolve()
