@@ -55,7 +55,7 @@ class SearchConfig:
     semantic_min_score: float = 0.2
     other_language_keyword_factor: float = 0.25
     default_operator: str = "or"
-    title_boost: float = 2.0
+    title_boost: float = 1.0
     section_boost: float = 1.5
     per_page: int = 10
     max_per_page: int = 100
