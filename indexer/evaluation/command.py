@@ -10,7 +10,7 @@ from pathlib import Path
 from ..config import Config, ConfigError, with_overrides
 from .cache import default_cache_dir
 from .datasets import SETS, select
-from .report import PROJECT_ROOT, Run, effective_settings, to_json, to_markdown
+from .report import PROJECT_ROOT, Run, effective_settings, git_commit, to_json, to_markdown
 from .runner import MODES, run_sets
 
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "eval"
@@ -84,6 +84,7 @@ def cmd_eval(args, config: Config) -> int:
     from ..embedders import load_embedder
 
     started = time.perf_counter()
+    date, commit = time.strftime("%Y-%m-%d %H:%M:%S %z"), git_commit()
     config = with_overrides(config, parse_overrides(args.overrides))
     sets = select(args.sets)
     data = args.data.expanduser().resolve()
@@ -98,7 +99,7 @@ def cmd_eval(args, config: Config) -> int:
     embedder = load_embedder(config.embedder)
     results = run_sets(sets, data, config, embedder, cache_dir, args.modes, args.sample, log)
     run = Run(results, effective_settings(config, embedder.name), args.overrides, args.sample,
-              str(data), time.perf_counter() - started)
+              str(data), time.perf_counter() - started, date, commit)
     markdown = to_markdown(run)
     out = args.out.expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)

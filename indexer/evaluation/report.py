@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Config
@@ -46,8 +45,8 @@ class Run:
     sample: int | None
     data: str
     seconds: float
-    date: str = field(default_factory=lambda: time.strftime("%Y-%m-%d %H:%M:%S %z"))
-    commit: str = field(default_factory=git_commit)
+    date: str  # when the run started, like the commit
+    commit: str
 
 
 def to_json(run: Run) -> dict:
@@ -64,8 +63,8 @@ def to_json(run: Run) -> dict:
 
 def _changed_search_settings(settings: dict) -> str:
     s = settings["search"]
-    keys = ["fusion", "rrf_k", "keyword_weight", "candidates", "semantic_min_score",
-            "default_operator", "title_boost", "section_boost"]
+    keys = ["fusion", "rrf_k", "keyword_weight", "other_language_keyword_factor", "candidates",
+            "semantic_min_score", "default_operator", "title_boost", "section_boost"]
     return ", ".join(f"{k}={s[k]}" for k in keys if k in s)
 
 
