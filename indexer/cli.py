@@ -1,4 +1,4 @@
-"""The `newsdesk` command: index, search, serve, translate-eval."""
+"""The `newsdesk` command: index, search, serve, export, batch, eval, translate-eval."""
 from __future__ import annotations
 
 import argparse
@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", type=int, default=0, help="score a seeded sample of N sentences")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_translate_eval)
+
+    from .evaluation.command import add_parser as add_eval_parser
+    add_eval_parser(sub)
     return parser
 
 

@@ -48,13 +48,14 @@ class EmbedderConfig:
 @dataclass
 class SearchConfig:
     default_mode: str = "hybrid"
-    fusion: str = "rrf"
+    fusion: str = "weighted"
     rrf_k: int = 60
     keyword_weight: float = 0.5
     candidates: int = 100
     semantic_min_score: float = 0.2
+    other_language_keyword_factor: float = 0.25
     default_operator: str = "or"
-    title_boost: float = 2.0
+    title_boost: float = 1.0
     section_boost: float = 1.5
     per_page: int = 10
     max_per_page: int = 100
@@ -157,6 +158,8 @@ def validate(config: Config) -> Config:
         raise ConfigError("[search] default_operator must be or or and")
     if not 0.0 <= s.keyword_weight <= 1.0:
         raise ConfigError("[search] keyword_weight must be between 0 and 1")
+    if not 0.0 <= s.other_language_keyword_factor <= 1.0:
+        raise ConfigError("[search] other_language_keyword_factor must be between 0 and 1")
     if not config.corpus.languages:
         raise ConfigError("[corpus] languages must name at least one language")
     if config.corpus.default_language not in config.corpus.languages:
@@ -178,6 +181,19 @@ def validate(config: Config) -> Config:
     if not e.batch_top <= e.batch_max_top:
         raise ConfigError("[export] batch_top must not exceed batch_max_top")
     return config
+
+
+def with_overrides(config: Config, overrides: dict[str, dict]) -> Config:
+    """A copy of `config` with some keys replaced, {section: {key: value}}, checked like a file."""
+    sections = {}
+    for name, cls in _SECTIONS.items():
+        current = dataclasses.asdict(getattr(config, name))
+        changes = overrides.get(name, {})
+        sections[name] = _section(cls, {**current, **changes}, name)
+    unknown = sorted(set(overrides) - set(_SECTIONS))
+    if unknown:
+        raise ConfigError(f"unknown section(s): {', '.join(unknown)}")
+    return validate(Config(base_dir=config.base_dir, **sections))
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 from .export_formats import FORMATS, export_chunks
 from .export_rows import ExportRow, RowBuilder
-from .fusion import Fused, lone_list_score
+from .fusion import single
 from .models import Filters
 from .reader import Index
 from .search import Hit, Ranking, Searcher
@@ -96,13 +96,12 @@ class ExportPlan:
 
 def _keyword_windows(searcher: Searcher, index: Index, ranking: Ranking, matches,
                      rows: int, batch: int) -> Iterator[list[Hit]]:
-    cfg = searcher.config.search
-    ranked = zip(itertools.count(1), itertools.islice(matches.hits, rows))
-    while chunk := list(itertools.islice(ranked, batch)):
-        window = [Fused(h.passage_id, lone_list_score(
-            cfg.fusion, "keyword", rank, h.score, matches.best, matches.worst, cfg.rrf_k,
-            cfg.keyword_weight), {"keyword": rank}, {"keyword": h.score}) for rank, h in chunk]
-        yield searcher.hits(index, ranking, window, start_rank=chunk[0][0])
+    hits = itertools.islice(matches.hits, rows)
+    start = 1
+    while chunk := list(itertools.islice(hits, batch)):
+        window = single([(h.passage_id, h.score) for h in chunk], "keyword", start)
+        yield searcher.hits(index, ranking, window, start_rank=start)
+        start += len(chunk)
 
 
 def _fused_windows(searcher: Searcher, index: Index, ranking: Ranking, rows: int,

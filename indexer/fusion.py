@@ -3,6 +3,8 @@
 `rrf`: reciprocal rank fusion, score = sum 1 / (k + rank) (Cormack et al. 2009).
 `weighted`: a convex combination of min-max normalised scores,
 w * keyword + (1 - w) * semantic, which can beat RRF once w is tuned.
+Either way, `factors` can scale one retriever's contribution for some passages
+(search uses it to trust keyword hits in another language than the query less).
 """
 from __future__ import annotations
 
@@ -40,14 +42,24 @@ def _ordered(fused: dict[str, Fused]) -> list[Fused]:
                   key=lambda f: (-f.score, min(f.ranks.values()), f.passage_id))
 
 
-def rrf(lists: dict[str, list[tuple[str, float]]], k: int = 60) -> list[Fused]:
+Factors = dict[str, dict[str, float]]  # retriever -> passage id -> multiplier (default 1)
+
+
+def _factor(factors: Factors | None, retriever: str, pid: str) -> float:
+    return factors.get(retriever, {}).get(pid, 1.0) if factors else 1.0
+
+
+def rrf(lists: dict[str, list[tuple[str, float]]], k: int = 60,
+        factors: Factors | None = None) -> list[Fused]:
     fused = _collect(lists)
     for item in fused.values():
-        item.score = sum(1.0 / (k + rank) for rank in item.ranks.values())
+        item.score = sum(_factor(factors, r, item.passage_id) / (k + rank)
+                         for r, rank in item.ranks.items())
     return _ordered(fused)
 
 
-def weighted(lists: dict[str, list[tuple[str, float]]], keyword_weight: float = 0.5) -> list[Fused]:
+def weighted(lists: dict[str, list[tuple[str, float]]], keyword_weight: float = 0.5,
+             factors: Factors | None = None) -> list[Fused]:
     fused = _collect(lists)
     weights = {"keyword": keyword_weight, "semantic": 1.0 - keyword_weight}
     for retriever, hits in lists.items():
@@ -57,29 +69,27 @@ def weighted(lists: dict[str, list[tuple[str, float]]], keyword_weight: float = 
         lo, hi = min(scores), max(scores)
         for pid, score in hits:
             norm = (score - lo) / (hi - lo) if hi > lo else 1.0
-            fused[pid].score += weights[retriever] * norm
+            fused[pid].score += weights[retriever] * norm * _factor(factors, retriever, pid)
     return _ordered(fused)
 
 
-def fuse(lists: dict[str, list[tuple[str, float]]], method: str, rrf_k: int = 60,
-         keyword_weight: float = 0.5) -> list[Fused]:
-    if method == "rrf":
-        return rrf(lists, rrf_k)
-    if method == "weighted":
-        return weighted(lists, keyword_weight)
-    raise ValueError(f"unknown fusion method {method!r}")
+def single(hits: list[tuple[str, float]], retriever: str, start: int = 1) -> list[Fused]:
+    """One list, nothing to fuse: each hit keeps its retriever's own score (BM25, cosine).
 
-
-def lone_list_score(method: str, retriever: str, rank: int, score: float, best: float,
-                    worst: float, rrf_k: int = 60, keyword_weight: float = 0.5) -> float:
-    """What `fuse` gives the rank-th item when `retriever` is the only list.
-
-    Lets a list too long to hold (every keyword match, for an export) be scored
-    while it streams: RRF needs only the rank, min-max only the list's best and worst.
+    `start` is the rank of the first hit, for a long list handled a window at a time.
     """
+    return [Fused(pid, score, {retriever: rank}, {retriever: score})
+            for rank, (pid, score) in enumerate(hits, start)]
+
+
+def fuse(lists: dict[str, list[tuple[str, float]]], method: str, rrf_k: int = 60,
+         keyword_weight: float = 0.5, factors: Factors | None = None) -> list[Fused]:
+    """One ranking from the retrievers' lists; a single list is returned as it is."""
+    if len(lists) == 1:
+        (retriever, hits), = lists.items()
+        return single(hits, retriever)
     if method == "rrf":
-        return 1.0 / (rrf_k + rank)
+        return rrf(lists, rrf_k, factors)
     if method == "weighted":
-        weight = keyword_weight if retriever == "keyword" else 1.0 - keyword_weight
-        return weight * ((score - worst) / (best - worst) if best > worst else 1.0)
+        return weighted(lists, keyword_weight, factors)
     raise ValueError(f"unknown fusion method {method!r}")

@@ -58,8 +58,6 @@ class KeywordResult:
 @dataclass
 class KeywordMatches:
     total: int
-    best: float
-    worst: float
     terms: dict[str, frozenset[str]]
     hits: Iterator[KeywordHit]
 
@@ -282,11 +280,9 @@ class KeywordIndex:
         q = self._with_translations(tree, also)
         terms = self.query_terms(q)
         if q is wq.NullQuery:
-            return KeywordMatches(0, 0.0, 0.0, terms, iter(()))
+            return KeywordMatches(0, terms, iter(()))
         results = self._searcher().search(q, limit=None, filter=self.filter_query(filters))
-        n = len(results)
-        best, worst = (results.score(0), results.score(n - 1)) if n else (0.0, 0.0)
-        return KeywordMatches(n, float(best), float(worst), terms,
+        return KeywordMatches(len(results), terms,
                               (KeywordHit(hit["passage_id"], float(hit.score)) for hit in results))
 
     # -- highlighting -----------------------------------------------------------

@@ -10,7 +10,8 @@ import numpy as np
 
 from .config import Config
 from .embedders import Embedder
-from .fusion import Fused, fuse
+from .fusion import Factors, Fused, fuse
+from .language import LanguageDetector
 from .models import Filters
 from .query import ParsedQuery, QueryReader
 from .query_translation import QueryTranslation, QueryTranslator
@@ -20,6 +21,7 @@ from .translated_snippets import translate_hits
 from .translation import NoTranslator, Translator
 
 FACETS = ("language", "kind", "source")
+UNDETERMINED = "und"  # a query too short or too mixed to tell its language
 
 
 @dataclass
@@ -101,6 +103,10 @@ class Searcher:
         self.query_translator = QueryTranslator(
             self.translator, config.corpus.languages, config.corpus.default_language,
             config.search.max_query_terms)
+        # Queries are short: 10 letters were enough to tell en/it apart in 97-99% of the
+        # Tatoeba sentences and SQuAD questions, 20 (the passage setting) in 67-73%.
+        self.detector = LanguageDetector(config.corpus.languages, config.corpus.default_language,
+                                         min_letters=10)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -151,8 +157,28 @@ class Searcher:
             rows = index.vectors.search(vector, depth, filters, cfg.semantic_min_score)
             ids = index.store.passages_by_row([r for r, _ in rows])
             lists["semantic"] = [(ids[r].passage_id, s) for r, s in rows if r in ids]
-        fused = fuse(lists, cfg.fusion, cfg.rrf_k, cfg.keyword_weight)
+        factors = (self.language_factors(index, parsed, lists["keyword"], translation)
+                   if len(lists) == 2 else None)
+        fused = fuse(lists, cfg.fusion, cfg.rrf_k, cfg.keyword_weight, factors)
         return Ranking(parsed, fused, terms, vector, keyword_total, notices, translation)
+
+    def language_factors(self, index: Index, parsed: ParsedQuery,
+                         keyword_hits: list[tuple[str, float]],
+                         translation: QueryTranslation) -> Factors | None:
+        """Keyword hits in another language than the query's matched it on names, numbers
+        and look-alike words only, so hybrid fusion gives them less weight; unless the
+        query was translated into that language, when they matched its translation."""
+        factor = self.config.search.other_language_keyword_factor
+        if factor == 1.0 or not keyword_hits or len(self.config.corpus.languages) < 2:
+            return None
+        lang = translation.source or self.detector.detect(parsed.semantic_text,
+                                                          fallback=UNDETERMINED)
+        if lang == UNDETERMINED:
+            return None
+        understood = {lang, *translation.searched}
+        passages = index.store.passages_by_id([pid for pid, _ in keyword_hits])
+        return {"keyword": {pid: factor for pid, p in passages.items()
+                            if p.language not in understood}}
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()

@@ -126,6 +126,10 @@ class Store:
         return [_passage(r) for r in self._db.execute(
             f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,))]
 
+    def passage_doc_ids(self) -> dict[str, str]:
+        """passage id -> document id, for every passage (evaluation maps hits to documents)."""
+        return dict(self._db.execute("SELECT passage_id, doc_id FROM passages"))
+
     def embedding_rows(self) -> dict[str, int]:
         """text hash -> vector row, to reuse embeddings of unchanged passages."""
         return dict(self._db.execute("SELECT text_hash, row FROM passages"))

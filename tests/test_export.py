@@ -22,7 +22,7 @@ from indexer.cli import main
 from indexer.config import load_config
 from indexer.export import plan_export
 from indexer.export_rows import COLUMNS, RowBuilder
-from indexer.fusion import fuse, lone_list_score
+from indexer.fusion import fuse, single
 from indexer.models import Filters
 from webapp import create_app
 
@@ -385,14 +385,17 @@ def test_translation_callable_fills_the_translation_columns(app):
     assert all(v["translated_snippet"] == v["translation_language"] == "" for v in english)
 
 
-def test_streamed_scores_equal_fusion_of_the_whole_list():
+def test_streamed_windows_equal_the_whole_list():
+    """A keyword export scored a window at a time matches the page's single-list ranking."""
     rng = random.Random(7)
     hits = sorted(((f"p{i}", rng.uniform(0.5, 30.0)) for i in range(300)), key=lambda h: -h[1])
     for method in ("rrf", "weighted"):
-        fused = fuse({"keyword": hits}, method, 60, 0.3)
-        streamed = [lone_list_score(method, "keyword", rank, score, hits[0][1], hits[-1][1],
-                                    60, 0.3) for rank, (_, score) in enumerate(hits, 1)]
-        assert [f.score for f in fused] == streamed
+        whole = fuse({"keyword": hits}, method, 60, 0.3)
+        windows = [f for start in range(0, 300, 64)
+                   for f in single(hits[start:start + 64], "keyword", start + 1)]
+        assert [(f.passage_id, f.score, f.ranks) for f in whole] == \
+            [(f.passage_id, f.score, f.ranks) for f in windows]
+        assert [f.score for f in whole] == [score for _, score in hits]
 
 
 def test_export_streams_over_http(live_server):

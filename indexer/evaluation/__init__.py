@@ -1,0 +1,1 @@
+"""`newsdesk eval`: retrieval quality of keyword, semantic and hybrid search on labelled sets."""
