@@ -24,6 +24,7 @@ class CorpusConfig:
     paths: list[str] = field(default_factory=lambda: ["corpus"])
     languages: list[str] = field(default_factory=lambda: ["en", "it"])
     default_language: str = "en"
+    max_document_mb: float = 64.0
 
 
 @dataclass
@@ -135,6 +136,8 @@ def validate(config: Config) -> Config:
         raise ConfigError("[corpus] languages must name at least one language")
     if config.corpus.default_language not in config.corpus.languages:
         raise ConfigError("[corpus] default_language must be one of languages")
+    if config.corpus.max_document_mb <= 0:
+        raise ConfigError("[corpus] max_document_mb must be positive")
     if config.index.passage_min_words > config.index.passage_max_words:
         raise ConfigError("[index] passage_min_words must not exceed passage_max_words")
     return config
