@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -103,11 +104,13 @@ class _EmbeddingCache:
             manifest = generations.read_manifest(gen)
             if manifest.get("embedder") != embedder_name:
                 return
+            generations.verify(gen, manifest)  # never copy vectors out of a damaged index
             store = Store(gen / "store.sqlite")
             self.rows = store.embedding_rows()
             store.close()
             self.vectors = open_vectors(gen / "vectors.f32", manifest["dim"], manifest["passages"])
-        except (generations.IndexUnavailable, OSError, ValueError, KeyError):
+        except (generations.IndexUnavailable, OSError, ValueError, KeyError, TypeError,
+                sqlite3.Error):
             self.rows, self.vectors = {}, None
 
     def get(self, text_hash: str):
@@ -212,6 +215,7 @@ def build_index(config: Config, paths: list[Path] | None = None, full: bool = Fa
                 manifest = generations.read_manifest(root / previous)
                 if (manifest.get("signature") == signature
                         and manifest.get("settings") == settings):
+                    generations.verify(root / previous, manifest)  # a damaged one is rebuilt
                     report.up_to_date, report.generation = True, previous
                     report.seconds = time.perf_counter() - started
                     return report
