@@ -22,8 +22,12 @@ warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 PARAGRAPH_SEPARATOR = "\n\n"
 _HEADING_MARK = "\ue000"  # private-use character: marks an HTML heading line
+# Dropped with their content. Not <form>: some sites wrap the whole page in one.
 _DROP_TAGS = ["script", "style", "noscript", "template", "iframe", "object", "embed",
-              "svg", "canvas", "form", "button", "select", "textarea", "meta", "link"]
+              "svg", "canvas", "button", "select", "textarea", "meta", "link"]
+_VOID_TAGS = {"embed", "meta", "link"}
+_DROP_TAG = re.compile(r"<(/?)(" + "|".join(t for t in _DROP_TAGS if t not in _VOID_TAGS)
+                       + r")\b[^<>]{0,4096}>", re.IGNORECASE)
 _BLOCK_TAGS = ["p", "div", "section", "article", "header", "footer", "aside", "nav",
                "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table",
                "thead", "tbody", "tr", "figure", "figcaption", "main", "address"]
@@ -59,8 +63,33 @@ def normalize_text(text: str) -> str:
     return _SPACES.sub(" ", text.replace("\u00a0", " "))
 
 
+def _escape_unclosed_drop_tags(markup: str) -> str:
+    """Escape a <script>, <svg>, ... that is never closed, so it shows as text.
+
+    The parser would give it the rest of the document, and dropping it would lose
+    everything after a stray "<script>" in an article about web security.
+    """
+    open_at: dict[str, list[int]] = {}
+    for m in _DROP_TAG.finditer(markup):
+        name = m.group(2).lower()
+        if m.group(1):
+            if open_at.get(name):
+                open_at[name].pop()
+        elif not m.group(0).endswith("/>"):
+            open_at.setdefault(name, []).append(m.start())
+    unclosed = sorted(pos for positions in open_at.values() for pos in positions)
+    if not unclosed:
+        return markup
+    parts, last = [], 0
+    for pos in unclosed:
+        parts += [markup[last:pos], "&lt;"]
+        last = pos + 1
+    return "".join(parts) + markup[last:]
+
+
 def _soup(markup: str) -> BeautifulSoup:
-    return BeautifulSoup(_UNCLOSED_LT.sub("&lt;", markup), "html.parser")
+    return BeautifulSoup(_escape_unclosed_drop_tags(_UNCLOSED_LT.sub("&lt;", markup)),
+                         "html.parser")
 
 
 def _soup_text(markup: str, structural: bool) -> str:
