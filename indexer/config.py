@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,7 @@ class SearchConfig:
     max_query_chars: int = 1000
     max_query_terms: int = 32
     min_prefix_chars: int = 3
+    max_wildcards: int = 4
     snippet_fragments: int = 2
     snippet_chars: int = 220
 
@@ -75,12 +77,25 @@ class ServerConfig:
 
 
 @dataclass
+class AccessConfig:
+    """Who may use the web app: HTTP basic-auth users and bearer tokens, as hashes only."""
+
+    users: dict = field(default_factory=dict)  # name -> Werkzeug password hash
+    token_hashes: list = field(default_factory=list)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.users or self.token_hashes)
+
+
+@dataclass
 class Config:
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
+    access: AccessConfig = field(default_factory=AccessConfig)
     base_dir: Path = field(default_factory=Path.cwd)
 
     def resolve(self, path: str | os.PathLike) -> Path:
@@ -103,7 +118,9 @@ _SECTIONS = {
     "embedder": EmbedderConfig,
     "search": SearchConfig,
     "server": ServerConfig,
+    "access": AccessConfig,
 }
+_HASH = re.compile(r"^(scrypt|pbkdf2):[\w:]+\$[^$]+\$[0-9a-f]+$")
 
 
 def _section(cls, values: dict, name: str):
@@ -138,6 +155,11 @@ def validate(config: Config) -> Config:
         raise ConfigError("[corpus] default_language must be one of languages")
     if config.corpus.max_document_mb <= 0:
         raise ConfigError("[corpus] max_document_mb must be positive")
+    for name, value in [*config.access.users.items(), *(
+            ("token_hashes", v) for v in config.access.token_hashes)]:
+        if not isinstance(value, str) or not _HASH.match(value):
+            raise ConfigError(f"[access] {name} must be a password hash made by `newsdesk "
+                              f"hash-secret`, never the secret itself")
     if config.index.passage_min_words > config.index.passage_max_words:
         raise ConfigError("[index] passage_min_words must not exceed passage_max_words")
     return config

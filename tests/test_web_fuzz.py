@@ -11,7 +11,10 @@ import time
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, example, given, settings, strategies as st
+
+from indexer.config import SearchConfig
+from indexer.query import QueryReader
 
 settings.register_profile("ci", max_examples=150, deadline=None, derandomize=True,
                           database=None, suppress_health_check=[HealthCheck.too_slow,
@@ -83,6 +86,8 @@ def _check(response, seconds: float, query: dict, allowed=(200, 400)) -> None:
 
 
 @given(query=params)
+@example(query={"q": "NOT NOT leapmotor"})  # crashed Whoosh's parser (found by this test)
+@example(query={"q": "NOT\\AND🚗leapmotor("})  # so did operators glued to a word
 def test_api_search_never_fails(client, query):
     response, seconds = _get(client, "/api/search", query)
     _check(response, seconds, query)
@@ -165,3 +170,19 @@ def test_deeply_nested_parentheses(client):
     for q in ("(" * 500 + "leapmotor" + ")" * 500, "(" * 999, '"' * 999,
               "title:(" * 300 + "x"):
         _api(client, q=q, mode="keyword")
+
+
+def test_a_parser_crash_falls_back_to_the_plain_words(monkeypatch):
+    reader = QueryReader(SearchConfig())
+    real, calls = reader._parser.parse, []
+
+    def crash_once(text):
+        calls.append(text)
+        if len(calls) == 1:
+            raise IndexError("list index out of range")
+        return real(text)
+
+    monkeypatch.setattr(reader._parser, "parse", crash_once)
+    parsed = reader.parse("leapmotor AND (veicoli OR energia)")
+    assert "Could not read the query syntax" in parsed.notices[0]
+    assert calls[1] == "leapmotor veicoli energia" and not parsed.empty

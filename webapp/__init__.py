@@ -10,7 +10,7 @@ from indexer.embedders import Embedder, load_embedder
 from indexer.reader import IndexHandle
 from indexer.search import Searcher
 
-from . import api, errors, security, views
+from . import access, api, errors, security, views
 
 log = logging.getLogger("newsdesk")
 
@@ -32,4 +32,5 @@ def create_app(config: Config | None = None, embedder: Embedder | None = None) -
     app.register_blueprint(api.bp)
     errors.register(app)
     security.register(app)
+    access.register(app, config.access)
     return app
