@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class BuildReport:
     doc_languages: Counter = field(default_factory=Counter)
     passage_languages: Counter = field(default_factory=Counter)
     skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Skipped] = field(default_factory=list)  # indexed, but not entirely
     duplicates: int = 0
     embeddings_reused: int = 0
     embeddings_computed: int = 0
@@ -59,6 +61,7 @@ class BuildReport:
             f"Skipped {len(self.skipped)} item(s), {self.duplicates} of them duplicates.",
         ]
         lines += [f"  skipped {s.origin}: {s.reason}" for s in self.skipped]
+        lines += [f"  warning {s.origin}: {s.reason}" for s in self.warnings]
         lines.append(f"Live generation: {self.generation}")
         return "\n".join(lines)
 
@@ -68,6 +71,7 @@ def settings_fingerprint(config: Config, embedder_name: str) -> dict:
         "format_version": generations.FORMAT_VERSION,
         "languages": config.corpus.languages,
         "default_language": config.corpus.default_language,
+        "max_document_mb": config.corpus.max_document_mb,
         "passage_words": [config.index.passage_min_words, config.index.passage_max_words],
         "embedder": embedder_name,
     }
@@ -100,11 +104,13 @@ class _EmbeddingCache:
             manifest = generations.read_manifest(gen)
             if manifest.get("embedder") != embedder_name:
                 return
+            generations.verify(gen, manifest)  # never copy vectors out of a damaged index
             store = Store(gen / "store.sqlite")
             self.rows = store.embedding_rows()
             store.close()
             self.vectors = open_vectors(gen / "vectors.f32", manifest["dim"], manifest["passages"])
-        except (generations.IndexUnavailable, OSError, ValueError, KeyError):
+        except (generations.IndexUnavailable, OSError, ValueError, KeyError, TypeError,
+                sqlite3.Error):
             self.rows, self.vectors = {}, None
 
     def get(self, text_hash: str):
@@ -158,6 +164,8 @@ class _Builder:
             self.report.passage_languages[plang] += 1
         self.report.documents += 1
         self.report.doc_languages[language] += 1
+        if src.warning:
+            self.report.warnings.append(Skipped(src.origin, src.warning))
         if len(self.pending) >= self.config.index.batch_size:
             self.flush(add_keyword)
 
@@ -207,6 +215,7 @@ def build_index(config: Config, paths: list[Path] | None = None, full: bool = Fa
                 manifest = generations.read_manifest(root / previous)
                 if (manifest.get("signature") == signature
                         and manifest.get("settings") == settings):
+                    generations.verify(root / previous, manifest)  # a damaged one is rebuilt
                     report.up_to_date, report.generation = True, previous
                     report.seconds = time.perf_counter() - started
                     return report
@@ -218,7 +227,8 @@ def build_index(config: Config, paths: list[Path] | None = None, full: bool = Fa
         with builder.keyword.writer(config.index.writer_limit_mb,
                                     config.index.writer_procs) as add_keyword:
             bar = tqdm(unit="doc", desc="indexing", disable=not progress, mininterval=1.0)
-            for item in read_corpus(paths):
+            max_bytes = int(config.corpus.max_document_mb * 2**20)
+            for item in read_corpus(paths, max_bytes):
                 if isinstance(item, Skipped):
                     report.skipped.append(item)
                     continue
@@ -255,6 +265,7 @@ def report_json(report: BuildReport) -> str:
         "doc_languages": dict(report.doc_languages),
         "passage_languages": dict(report.passage_languages),
         "skipped": [{"origin": s.origin, "reason": s.reason} for s in report.skipped],
+        "warnings": [{"origin": s.origin, "reason": s.reason} for s in report.warnings],
         "duplicates": report.duplicates, "embeddings_reused": report.embeddings_reused,
         "embeddings_computed": report.embeddings_computed, "seconds": round(report.seconds, 2),
     }, indent=2)

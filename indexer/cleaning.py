@@ -13,6 +13,7 @@ import re
 import unicodedata
 import warnings
 
+import regex
 from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning
 
 from .models import Block
@@ -21,14 +22,18 @@ warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 PARAGRAPH_SEPARATOR = "\n\n"
 _HEADING_MARK = "\ue000"  # private-use character: marks an HTML heading line
+# Dropped with their content. Not <form>: some sites wrap the whole page in one.
 _DROP_TAGS = ["script", "style", "noscript", "template", "iframe", "object", "embed",
-              "svg", "canvas", "head", "form", "button", "select", "textarea"]
+              "svg", "canvas", "button", "select", "textarea", "meta", "link"]
+_VOID_TAGS = {"embed", "meta", "link"}
+_DROP_TAG = re.compile(r"<(/?)(" + "|".join(t for t in _DROP_TAGS if t not in _VOID_TAGS)
+                       + r")\b[^<>]{0,4096}>", re.IGNORECASE)
 _BLOCK_TAGS = ["p", "div", "section", "article", "header", "footer", "aside", "nav",
                "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table",
                "thead", "tbody", "tr", "figure", "figcaption", "main", "address"]
 _STRAY_TAG = re.compile(
     r"<\s*/?\s*(?:ul|ol|li|i|b|u|em|strong|p|div|span|br|hr|table|tr|td|th|a|sup|sub|"
-    r"h[1-6]|script|style|img|font|center|small|big)\b[^>]*>|<!--", re.IGNORECASE)
+    r"h[1-6]|script|style|img|font|center|small|big)\b[^<>]{0,4096}>|<!--", re.IGNORECASE)
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+|mailto:[^<>\s]+)>")
 _WIKI_HEADING = re.compile(r"^(={2,6})\s*(.*?)\s*\1$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
@@ -36,28 +41,76 @@ _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,4})\.?\s+(\S.{0,120})$
 _MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^)\s]*)\)")
-_SPACES = re.compile(r"[^\S\n\t]+")
+_SPACES = re.compile(r"[^\S\n\t]{2,}|[^\S\n\t ]")  # lone spaces need no rewrite
 _TABS = re.compile(r"\s*\t[\t ]*")
+# A "<" with no ">" before the next "<" (or within 4 KB) cannot open a tag. Python's
+# html.parser rescans the rest of the text for each one (quadratic: 130 KB of
+# "<a word word ..." took 14 s), so they are escaped before parsing.
+_UNCLOSED_LT = re.compile(r"<(?![^<>]{0,4096}>)")
+_HEADING_TAG = re.compile(r"^h[1-6]$")
+_TITLE_END = re.compile(r"</title\s*>", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?;:…\"”»)\]]$")
+# Unicode "other" characters (controls, format, surrogates, private use, unassigned) but
+# newline, tab and our heading mark. The `regex` module does this ~30x faster than a
+# per-character loop, which matters for multi-megabyte documents.
+_CONTROL = regex.compile(r"[\p{C}--[\n\t" + _HEADING_MARK + r"]]+", regex.V1)
 
 
 def normalize_text(text: str) -> str:
     """NFC, unified newlines, no control characters, collapsed spaces."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C"
-                   or ch == _HEADING_MARK)
+    text = _CONTROL.sub("", text)
     return _SPACES.sub(" ", text.replace("\u00a0", " "))
+
+
+def _escape_unclosed_drop_tags(markup: str) -> str:
+    """Escape a <script>, <svg>, ... that is never closed, so it shows as text.
+
+    The parser would give it the rest of the document, and dropping it would lose
+    everything after a stray "<script>" in an article about web security.
+    """
+    open_at: dict[str, list[int]] = {}
+    for m in _DROP_TAG.finditer(markup):
+        name = m.group(2).lower()
+        if m.group(1):
+            if open_at.get(name):
+                open_at[name].pop()
+        elif not m.group(0).endswith("/>"):
+            open_at.setdefault(name, []).append(m.start())
+    unclosed = sorted(pos for positions in open_at.values() for pos in positions)
+    if not unclosed:
+        return markup
+    parts, last = [], 0
+    for pos in unclosed:
+        parts += [markup[last:pos], "&lt;"]
+        last = pos + 1
+    return "".join(parts) + markup[last:]
+
+
+def _soup(markup: str) -> BeautifulSoup:
+    return BeautifulSoup(_escape_unclosed_drop_tags(_UNCLOSED_LT.sub("&lt;", markup)),
+                         "html.parser")
 
 
 def _soup_text(markup: str, structural: bool) -> str:
     """Text of markup. `structural` (real HTML) turns blocks into lines and h1-h6 into headings."""
-    soup = BeautifulSoup(markup, "html.parser")
+    soup = _soup(markup)
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
+    for tag in soup.find_all("title"):
+        if _TITLE_END.search(markup):
+            tag.decompose()  # the page title: kept apart, as the document's title
+        else:
+            tag.unwrap()  # an unclosed <title> swallowed the page: keep the page
+    for tag in soup.find_all("head"):
+        tag.unwrap()  # an unclosed <head> may hold the body too
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
     if structural:
-        for tag in soup.find_all(re.compile(r"^h[1-6]$")):
+        for tag in soup.find_all(_HEADING_TAG):
+            if tag.find(_BLOCK_TAGS + [_HEADING_TAG]) is not None:
+                tag.unwrap()  # an unclosed heading swallowed what follows: keep it as text
+                continue
             title = " ".join(tag.get_text(" ").split())
             tag.replace_with(f"\n{_HEADING_MARK}{tag.name[1]}{title}\n" if title else "\n")
         for tag in soup.find_all(["br", "hr"]):
@@ -75,12 +128,21 @@ def _soup_text(markup: str, structural: bool) -> str:
 
 def html_title(markup: str) -> str:
     """The <title> (or first <h1>) of an HTML page, or ''."""
-    soup = BeautifulSoup(markup, "html.parser")
-    tag = soup.find("title") or soup.find("h1")
-    return " ".join(tag.get_text(" ").split()) if tag else ""
+    soup = _soup(markup)
+    title = soup.find("title")
+    if title is not None and not _TITLE_END.search(markup):  # unclosed: up to the first tag
+        first = title.contents[0] if title.contents else ""
+        title.string = first if isinstance(first, str) else ""
+    for tag in (title, soup.find("h1")):
+        text = " ".join(tag.get_text(" ").split()) if tag is not None else ""
+        if text:
+            return text
+    return ""
 
 
 def _unwrap_markdown(line: str) -> str:
+    if "*" not in line and "_" not in line and "[" not in line:
+        return line
     line = _MD_LINK.sub(r"\1", line)
     line = _MD_BOLD.sub(r"\2", line).replace("**", "")  # unpaired markers are debris
     return _MD_ITALIC.sub(r"\1", line)
@@ -105,30 +167,35 @@ def _heading(line: str) -> tuple[int, str] | None:
 
 def _lines_to_blocks(text: str, markdown: bool) -> list[Block]:
     blocks: list[Block] = []
+    lines: list[str] = []  # lines of the last paragraph while the next line may continue it
+
+    def close():
+        if lines:
+            blocks[-1].text = " ".join(lines)  # joined once: linear however long it gets
+            lines.clear()
+
     for raw_line in text.split("\n"):
         line = _TABS.sub(" | ", raw_line).strip(" |") if "\t" in raw_line else raw_line.strip()
         if not line:
-            if blocks and blocks[-1].kind == "paragraph":
-                blocks[-1].level = -1  # closed: a blank line ends the paragraph
+            close()  # a blank line ends the paragraph
             continue
         heading = _heading(line)
         if heading:
             level, title = heading
             if title:
+                close()
                 blocks.append(Block("heading", _unwrap_markdown(title), level))
             continue
         if markdown:
             line = _unwrap_markdown(line)
-        line = re.sub(r"^[-*+]\s+", "• ", line) if markdown else line
-        prev = blocks[-1] if blocks else None
-        if (prev is not None and prev.kind == "paragraph" and prev.level == 0
-                and not _SENTENCE_END.search(prev.text) and line[:1].islower()):
-            prev.text += " " + line  # a hard-wrapped line continues its paragraph
+            line = re.sub(r"^[-*+]\s+", "• ", line)
+        if lines and not _SENTENCE_END.search(lines[-1]) and line[:1].islower():
+            lines.append(line)  # a hard-wrapped line continues its paragraph
         else:
+            close()
             blocks.append(Block("paragraph", line))
-    for block in blocks:
-        if block.kind == "paragraph":
-            block.level = 0
+            lines.append(line)
+    close()
     return blocks
 
 

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import ipaddress
 import json
+import os
+import secrets
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -70,12 +74,23 @@ def cmd_search(args, config) -> int:
     return 0
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def cmd_serve(args, config) -> int:
     from waitress import serve
 
     from webapp import create_app
     host = args.host or config.server.host
     port = args.port or config.server.port
+    if not _is_loopback(host) and not config.access.enabled and not args.allow_open:
+        raise ValueError(f"refusing to serve on {host} with no [access] users or tokens: "
+                         f"anyone on the network could read the index. Add them (see "
+                         f"config.toml), or pass --allow-open if that is really intended.")
     app = create_app(config)
     print(f"newsdesk: serving http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     serve(app, host=host, port=port, threads=config.server.threads, ident="newsdesk")
@@ -88,6 +103,24 @@ def cmd_translate_eval(args, config) -> int:
             else config.resolve("../shared/eval/ntrex_en_it/sentences.tsv"))
     scores = evaluate(path, args.pivot or ["spa", "cat"], sample=args.sample)
     print(json.dumps(as_json(scores), indent=2) if args.json else table(scores))
+    return 0
+
+
+def cmd_hash_secret(args, config) -> int:
+    """Print the hash of a password (or of a new random token) for config.toml's [access]."""
+    from werkzeug.security import generate_password_hash
+    if args.new_token:
+        secret = secrets.token_urlsafe(32)
+        print(f"token (give it to the client, it is not stored): {secret}")
+    elif sys.stdin.isatty():
+        secret = getpass.getpass("secret: ")
+        if secret != getpass.getpass("again: "):
+            raise ValueError("the two entries differ")
+    else:
+        secret = sys.stdin.readline().rstrip("\n")
+    if len(secret) < 8:
+        raise ValueError("use at least 8 characters")
+    print(f'hash (for config.toml): "{generate_password_hash(secret)}"')
     return 0
 
 
@@ -120,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the web app")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+    p.add_argument("--allow-open", action="store_true",
+                   help="serve beyond loopback even with no [access] users or tokens")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("translate-eval", help="translation quality (chrF, BLEU) and speed, "
@@ -134,6 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .evaluation.command import add_parser as add_eval_parser
     add_eval_parser(sub)
+
+    p = sub.add_parser("hash-secret", help="hash a password or token for config.toml [access]")
+    p.add_argument("--new-token", action="store_true", help="make a random token and hash it")
+    p.set_defaults(func=cmd_hash_secret)
     return parser
 
 
@@ -148,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

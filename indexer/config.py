@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ class CorpusConfig:
     paths: list[str] = field(default_factory=lambda: ["corpus"])
     languages: list[str] = field(default_factory=lambda: ["en", "it"])
     default_language: str = "en"
+    max_document_mb: float = 64.0
 
 
 @dataclass
@@ -63,6 +65,7 @@ class SearchConfig:
     max_query_chars: int = 1000
     max_query_terms: int = 32
     min_prefix_chars: int = 3
+    max_wildcards: int = 4
     snippet_fragments: int = 2
     snippet_chars: int = 220
 
@@ -97,6 +100,18 @@ class ExportConfig:
 
 
 @dataclass
+class AccessConfig:
+    """Who may use the web app: HTTP basic-auth users and bearer tokens, as hashes only."""
+
+    users: dict = field(default_factory=dict)  # name -> Werkzeug password hash
+    token_hashes: list = field(default_factory=list)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.users or self.token_hashes)
+
+
+@dataclass
 class Config:
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
@@ -105,6 +120,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     translation: TranslationConfig = field(default_factory=TranslationConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    access: AccessConfig = field(default_factory=AccessConfig)
     base_dir: Path = field(default_factory=Path.cwd)
 
     def resolve(self, path: str | os.PathLike) -> Path:
@@ -129,7 +145,9 @@ _SECTIONS = {
     "server": ServerConfig,
     "translation": TranslationConfig,
     "export": ExportConfig,
+    "access": AccessConfig,
 }
+_HASH = re.compile(r"^(scrypt|pbkdf2):[\w:]+\$[^$]+\$[0-9a-f]+$")
 
 
 def _section(cls, values: dict, name: str):
@@ -164,6 +182,13 @@ def validate(config: Config) -> Config:
         raise ConfigError("[corpus] languages must name at least one language")
     if config.corpus.default_language not in config.corpus.languages:
         raise ConfigError("[corpus] default_language must be one of languages")
+    if config.corpus.max_document_mb <= 0:
+        raise ConfigError("[corpus] max_document_mb must be positive")
+    for name, value in [*config.access.users.items(), *(
+            ("token_hashes", v) for v in config.access.token_hashes)]:
+        if not isinstance(value, str) or not _HASH.match(value):
+            raise ConfigError(f"[access] {name} must be a password hash made by `newsdesk "
+                              f"hash-secret`, never the secret itself")
     if config.index.passage_min_words > config.index.passage_max_words:
         raise ConfigError("[index] passage_min_words must not exceed passage_max_words")
     t = config.translation

@@ -8,6 +8,10 @@
 A build writes a tmp- folder, renames it to gen- once everything is on disk, then
 points CURRENT at it. A build killed at any moment leaves CURRENT, and the
 generation it names, untouched.
+
+The manifest records the size and CRC-32 of every file of its generation, so a
+file damaged or replaced later is caught when the generation is opened, with a
+message saying to rebuild, instead of failing somewhere inside a search.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import os
 import secrets
 import shutil
 import time
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -58,11 +63,43 @@ def read_manifest(gen: Path) -> dict:
     except (OSError, ValueError) as exc:
         raise IndexUnavailable(f"The index at {gen} is unreadable ({exc}). "
                           f"Rebuild it with: newsdesk index --full") from None
+    if not isinstance(manifest, dict):
+        raise IndexUnavailable(f"The index at {gen} has a damaged {MANIFEST}. "
+                               f"Rebuild it with: newsdesk index --full")
     version = manifest.get("format_version")
     if version != FORMAT_VERSION:
         raise IndexUnavailable(f"The index at {gen} has format version {version}, this newsdesk reads "
                           f"version {FORMAT_VERSION}. Rebuild it with: newsdesk index --full")
     return manifest
+
+
+def file_checksums(gen: Path) -> dict[str, list[int]]:
+    """[size, CRC-32] of every file of a generation but its manifest, by relative path."""
+    out = {}
+    for path in sorted(p for p in gen.rglob("*") if p.is_file() and p.name != MANIFEST):
+        crc = 0
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                crc = zlib.crc32(chunk, crc)
+        out[path.relative_to(gen).as_posix()] = [path.stat().st_size, crc]
+    return out
+
+
+def verify(gen: Path, manifest: dict) -> None:
+    """Raise IndexUnavailable unless every file the manifest lists is there, unchanged."""
+    expected = manifest.get("files")
+    if expected is None:
+        return
+    actual = file_checksums(gen)
+    for name, size_crc in expected.items():
+        if name not in actual:
+            problem = f"{name} is missing"
+        elif actual[name] != size_crc:
+            problem = f"{name} has changed since it was built"
+        else:
+            continue
+        raise IndexUnavailable(f"The index at {gen} is damaged ({problem}). "
+                               f"Rebuild it with: newsdesk index --full")
 
 
 def new_build_dir(root: Path) -> Path:
@@ -74,6 +111,7 @@ def new_build_dir(root: Path) -> Path:
 
 def publish(root: Path, build_dir: Path, manifest: dict, keep: int) -> Path:
     """Make a finished build the live generation, then prune old ones."""
+    manifest = {**manifest, "files": file_checksums(build_dir)}
     (build_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
     gen = root / build_dir.name.replace("tmp-", "gen-", 1)
     os.replace(build_dir, gen)

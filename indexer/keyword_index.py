@@ -255,6 +255,9 @@ class KeywordIndex:
             parts.append(wq.NumericRange("date_key", max(lo, 1), hi))
         return wq.And(parts) if parts else None
 
+    def doc_count(self) -> int:
+        return self._searcher().doc_count()
+
     def terms_of(self, tree: wq.Query, also: dict[str, wq.Query] | None = None
                  ) -> dict[str, frozenset[str]]:
         return self.query_terms(self._with_translations(tree, also))

@@ -17,6 +17,7 @@ class SourceDocument:
     kind: str = ""
     published: str = ""  # ISO 8601, possibly partial: 2024, 2024-04, 2024-04-29
     url: str = ""
+    warning: str = ""  # indexed, but not entirely (e.g. cut at [corpus] max_document_mb)
 
 
 @dataclass

@@ -6,12 +6,10 @@ already running keep the generation they started with.
 """
 from __future__ import annotations
 
-import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-
-from whoosh.index import EmptyIndexError
 
 from . import generations
 from .config import Config
@@ -32,19 +30,27 @@ class Index:
 
     @classmethod
     def open(cls, path: Path, config: Config) -> "Index":
+        """Open and check a generation; IndexUnavailable (saying to rebuild) if it is damaged."""
         manifest = generations.read_manifest(path)
         try:
+            generations.verify(path, manifest)
             store = Store(path / "store.sqlite")
             keyword = KeywordIndex.open(path / "keyword", manifest["languages"],
                                         title_boost=config.search.title_boost,
                                         section_boost=config.search.section_boost)
+            if keyword.doc_count() != manifest["passages"]:
+                raise ValueError(f"the keyword index has {keyword.doc_count()} passages, "
+                                 f"the manifest {manifest['passages']}")
             vectors = VectorIndex(
-                open_vectors(path / "vectors.f32", manifest["dim"], manifest["passages"]),
+                open_vectors(path / "vectors.f32", int(manifest["dim"]),
+                             int(manifest["passages"])),
                 store.passage_facets())
-        except (OSError, ValueError, KeyError, sqlite3.Error, EmptyIndexError) as exc:
+        except generations.IndexUnavailable:
+            raise
+        except Exception as exc:  # SQLite, Whoosh and numpy fail on damaged files in many ways
             raise generations.IndexUnavailable(
-                f"The index at {path} is damaged ({exc}). Rebuild it with: "
-                f"newsdesk index --full") from None
+                f"The index at {path} is damaged ({type(exc).__name__}: {exc}). Rebuild it "
+                f"with: newsdesk index --full") from None
         return cls(path, manifest, store, keyword, vectors)
 
     @property
@@ -53,13 +59,20 @@ class Index:
 
 
 class IndexHandle:
-    """The live generation of an index folder, reopened when CURRENT changes."""
+    """The live generation of an index folder, reopened when CURRENT changes.
+
+    A generation that fails to open is not retried for RETRY_SECONDS: opening
+    checks every file, and every request would otherwise repeat that.
+    """
+
+    RETRY_SECONDS = 10.0
 
     def __init__(self, config: Config):
         self.config = config
         self.root = config.index_path
         self._lock = threading.Lock()
         self._index: Index | None = None
+        self._failure: tuple[str | None, float, Exception] | None = None
 
     def get(self) -> Index:
         name = generations.current_name(self.root)
@@ -67,6 +80,16 @@ class IndexHandle:
         if index is not None and index.generation == name:
             return index
         with self._lock:
-            if self._index is None or self._index.generation != name:
+            if self._index is not None and self._index.generation == name:
+                return self._index
+            failure = self._failure
+            if (failure is not None and failure[0] == name
+                    and time.monotonic() - failure[1] < self.RETRY_SECONDS):
+                raise generations.IndexUnavailable(str(failure[2]))
+            try:
                 self._index = Index.open(generations.current_dir(self.root), self.config)
+            except generations.IndexUnavailable as exc:
+                self._failure = (name, time.monotonic(), exc)
+                raise
+            self._failure = None
             return self._index

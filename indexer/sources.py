@@ -6,16 +6,19 @@ yielded as `Skipped` with the reason, and reading goes on.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from .cleaning import normalize_text
 from .dates import normalize_date
 from .models import Skipped, SourceDocument
 
@@ -25,6 +28,10 @@ JSONL_SUFFIXES = {".jsonl"}
 MANIFEST = "manifest.toml"
 META_FIELDS = ("title", "source", "kind", "published", "url")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+_BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16")]
+DEFAULT_MAX_BYTES = 64 << 20
 
 
 def iter_files(paths: list[Path]) -> Iterator[Path | Skipped]:
@@ -34,7 +41,8 @@ def iter_files(paths: list[Path]) -> Iterator[Path | Skipped]:
             yield root
             continue
         if not root.is_dir():
-            yield Skipped(str(root), "path does not exist")
+            reason = "not a regular file or folder" if root.exists() else "path does not exist"
+            yield Skipped(str(root), reason)
             continue
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -69,22 +77,41 @@ def source_signature(paths: list[Path]) -> str:
 
 
 def decode_bytes(data: bytes) -> str:
-    """Bytes to text: UTF-8 if valid, else the detected encoding. Raises ValueError."""
+    """Bytes to text: by BOM, else UTF-8 if valid, else the detected encoding. Raises ValueError.
+
+    Among the encodings charset_normalizer finds equally plausible it often picks
+    an exotic one (cp1006, cp1250, even UTF-16 for a short Latin-1 word), which
+    turns Italian accents into mojibake. Windows-1252, the usual legacy encoding of
+    English and Italian text (a superset of Latin-1's printable range), wins any tie.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                raise ValueError(f"invalid {encoding} text after its byte order mark") from None
+            if not text.strip():
+                raise ValueError("empty file")
+            return text
     if not data.strip():
         raise ValueError("empty file")
     if b"\x00" in data[:8192]:
         raise ValueError("binary file (contains NUL bytes)")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data[:1_000_000]).best()
+    results = from_bytes(data[:1_000_000])
+    best = results.best()
     if best is None:
         raise ValueError("binary or undecodable file")
+    encoding = best.encoding
+    if any(m.chaos <= best.chaos and "cp1252" in m.could_be_from_charset for m in results):
+        encoding = "cp1252"
     try:
-        return data.decode(best.encoding)
+        return data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
-        raise ValueError(f"cannot decode as {best.encoding}") from None
+        raise ValueError(f"cannot decode as {encoding}") from None
 
 
 class _Manifests:
@@ -101,7 +128,7 @@ class _Manifests:
         return self._cache[folder].get(path.name, {})
 
     def _read(self, manifest: Path) -> dict[str, dict]:
-        if not manifest.exists():
+        if not manifest.is_file():
             return {}
         try:
             with open(manifest, "rb") as fh:
@@ -113,7 +140,8 @@ class _Manifests:
 
 
 def _metadata(values: dict) -> dict:
-    meta = {k: str(values.get(k) or "").strip() for k in META_FIELDS}
+    # One line each, without control characters or lone surrogates (which SQLite refuses).
+    meta = {k: " ".join(normalize_text(str(values.get(k) or "")).split()) for k in META_FIELDS}
     meta["kind"] = meta["kind"].lower()
     meta["published"] = normalize_date(meta["published"])  # ValueError -> caller skips
     return meta
@@ -126,12 +154,43 @@ def _file_doc_id(path: Path) -> str:
     return "doc-" + hashlib.sha1(str(path).encode()).hexdigest()[:16]
 
 
-def read_file(path: Path, manifests: _Manifests) -> Iterator[SourceDocument | Skipped]:
+def _read_limited(path: Path, max_bytes: int) -> tuple[bytes, int]:
+    """The file's bytes (at most max_bytes, cut at a line end) and its full size.
+
+    Opened without blocking and checked with fstat, so a FIFO or device that turns
+    up in the corpus is refused instead of hanging the build.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("not a regular file")
+        data = fh.read(max_bytes + 1)
+    if len(data) <= max_bytes:
+        return data, len(data)
+    cut = data.rfind(b"\n", 0, max_bytes)
+    if cut < max_bytes // 2:
+        cut = max_bytes
+        while cut > 0 and data[cut] & 0xC0 == 0x80:  # not inside a UTF-8 character
+            cut -= 1
+    return data[:cut], max(st.st_size, len(data))
+
+
+def _truncation(read: int, size: int) -> str:
+    if size <= read:
+        return ""
+    return (f"indexed only the first {read / 2**20:.1f} MB of {size / 2**20:.1f} MB; raise "
+            f"[corpus] max_document_mb to index all of it")
+
+
+def read_file(path: Path, manifests: _Manifests,
+              max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[SourceDocument | Skipped]:
     if path.suffix.lower() in JSONL_SUFFIXES:
-        yield from read_jsonl(path)
+        yield from read_jsonl(path, max_bytes)
         return
     try:
-        raw = decode_bytes(path.read_bytes())
+        data, size = _read_limited(path, max_bytes)
+        raw = decode_bytes(data)
     except OSError as exc:
         yield Skipped(str(path), f"unreadable: {exc.strerror or exc}")
         return
@@ -145,7 +204,7 @@ def read_file(path: Path, manifests: _Manifests) -> Iterator[SourceDocument | Sk
         return
     yield SourceDocument(
         doc_id=_file_doc_id(path), origin=str(path), raw=raw,
-        is_html=path.suffix.lower() in HTML_SUFFIXES, **meta)
+        is_html=path.suffix.lower() in HTML_SUFFIXES, warning=_truncation(len(data), size), **meta)
 
 
 def _jsonl_doc_id(path: Path, lineno: int, record: dict) -> str:
@@ -156,22 +215,47 @@ def _jsonl_doc_id(path: Path, lineno: int, record: dict) -> str:
     return f"{_file_doc_id(path)}-{hashlib.sha1(basis.encode()).hexdigest()[:12]}"
 
 
-def read_jsonl(path: Path) -> Iterator[SourceDocument | Skipped]:
+def _lines(fh, max_bytes: int) -> Iterator[bytes | None]:
+    """The file's lines; None for a line longer than max_bytes (read past, never held)."""
+    while True:
+        line = fh.readline(max_bytes + 1)
+        if not line:
+            return
+        if len(line) <= max_bytes or line.endswith(b"\n"):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = fh.readline(1 << 20)
+        yield None
+
+
+def read_jsonl(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[SourceDocument | Skipped]:
     """One article per line: title, text or html, optional date, source, url, kind, id."""
     try:
-        fh = open(path, "rb")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        fh = os.fdopen(fd, "rb")
     except OSError as exc:
         yield Skipped(str(path), f"unreadable: {exc.strerror or exc}")
         return
     with fh:
-        for lineno, line in enumerate(fh, 1):
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            yield Skipped(str(path), "not a regular file")
+            return
+        for lineno, line in enumerate(_lines(fh, max_bytes), 1):
             origin = f"{path}:{lineno}"
+            if line is None:
+                yield Skipped(origin, f"record larger than {max_bytes / 2**20:g} MB "
+                                      f"([corpus] max_document_mb)")
+                continue
             if not line.strip():
                 continue
             try:
                 record = json.loads(decode_bytes(line))
             except (ValueError, UnicodeDecodeError) as exc:
                 yield Skipped(origin, f"invalid JSON: {exc}")
+                continue
+            except RecursionError:
+                yield Skipped(origin, "invalid JSON: nested too deeply")
                 continue
             if not isinstance(record, dict):
                 yield Skipped(origin, "not a JSON object")
@@ -193,13 +277,18 @@ def read_jsonl(path: Path) -> Iterator[SourceDocument | Skipped]:
                 is_html=body is html, **meta)
 
 
-def read_corpus(paths: list[Path]) -> Iterator[SourceDocument | Skipped]:
-    """Every document (or reason for skipping) under the given paths."""
+def read_corpus(paths: list[Path],
+                max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[SourceDocument | Skipped]:
+    """Every document (or reason for skipping) under the given paths.
+
+    A file larger than `max_bytes` is read up to that size (its SourceDocument.warning
+    says so); a JSONL record larger than that is skipped.
+    """
     manifests = _Manifests()
     for item in iter_files(paths):
         if isinstance(item, Skipped):
             yield item
         else:
-            yield from read_file(item, manifests)
+            yield from read_file(item, manifests, max_bytes)
         while manifests.problems:
             yield manifests.problems.pop(0)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from browser import browser  # noqa: F401  (the session-wide Chromium fixture)
 from indexer.build import build_index
 from indexer.config import load_config
 from indexer.embedders import load_embedder

@@ -1,10 +1,9 @@
 """Smoke test in a real browser: search from the page and see a highlighted result."""
-from tests.browser import chromium_page
+from browser import visit
 
 
-def test_search_in_browser_shows_highlighted_hit(live_server):
-    with chromium_page() as page:
-        page.goto(live_server + "/")
+def test_search_in_browser_shows_highlighted_hit(browser, live_server):
+    with visit(browser, live_server + "/") as (page, problems):
         page.fill("input[name=q]", "veicoli")
         page.click("button[type=submit]")
         page.wait_for_selector("ol.hits li.hit")
@@ -17,3 +16,4 @@ def test_search_in_browser_shows_highlighted_hit(live_server):
         page.wait_for_selector("section.passage.hit")
         assert "#p" in page.url
         assert page.locator("section.passage.hit mark").count() >= 1
+        assert not problems

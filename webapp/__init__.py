@@ -11,7 +11,7 @@ from indexer.reader import IndexHandle
 from indexer.search import Searcher
 from indexer.translation import Translator, load_translator
 
-from . import api, errors, export_views, security, views
+from . import access, api, errors, export_views, security, views
 
 log = logging.getLogger("newsdesk")
 
@@ -37,4 +37,5 @@ def create_app(config: Config | None = None, embedder: Embedder | None = None,
     app.register_blueprint(export_views.bp)
     errors.register(app)
     security.register(app)
+    access.register(app, config.access)
     return app

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from indexer.generations import IndexUnavailable
@@ -26,7 +26,9 @@ def register(app):
     @app.errorhandler(IndexUnavailable)
     def unavailable(exc: IndexUnavailable):
         log.error("index unavailable: %s", exc)
-        return _respond(503, str(exc))
+        root = str(current_app.extensions["newsdesk"].config.index_path)  # kept private
+        message = str(exc).replace(root + "/", "").replace(root, "the index folder")
+        return _respond(503, message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
