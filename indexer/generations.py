@@ -102,7 +102,10 @@ def verify(gen: Path, manifest: dict) -> None:
 
 
 def new_build_dir(root: Path) -> Path:
-    path = root / f"tmp-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    """A fresh tmp-<time>-<pid> folder; microseconds keep two builds in one second apart."""
+    now = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now)) + f".{int(now * 1e6) % 10**6:06d}"
+    path = root / f"tmp-{stamp}-{os.getpid()}"
     path.mkdir(parents=True)
     return path
 
