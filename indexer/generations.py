@@ -1,9 +1,9 @@
 """Index generations on disk, swapped atomically.
 
     data/index/CURRENT            name of the live generation (replaced with os.replace)
-    data/index/gen-<time>-<id>/   a complete index: manifest.json, store.sqlite,
+    data/index/gen-<time>-<pid>/  a complete index: manifest.json, store.sqlite,
                                   vectors.f32, keyword/
-    data/index/tmp-<time>-<id>/   a build in progress; never read, removed if abandoned
+    data/index/tmp-<time>-<pid>/  a build in progress; never read, removed if abandoned
 
 A build writes a tmp- folder, renames it to gen- once everything is on disk, then
 points CURRENT at it. A build killed at any moment leaves CURRENT, and the
@@ -18,7 +18,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import secrets
 import shutil
 import time
 import zlib
@@ -103,8 +102,10 @@ def verify(gen: Path, manifest: dict) -> None:
 
 
 def new_build_dir(root: Path) -> Path:
-    # Sortable by time, unique even for two builds in the same second.
-    path = root / f"tmp-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
+    """A fresh tmp-<time>-<pid> folder; microseconds keep two builds in one second apart."""
+    now = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now)) + f".{int(now * 1e6) % 10**6:06d}"
+    path = root / f"tmp-{stamp}-{os.getpid()}"
     path.mkdir(parents=True)
     return path
 

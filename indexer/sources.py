@@ -229,7 +229,8 @@ def _lines(fh, max_bytes: int) -> Iterator[bytes | None]:
         yield None
 
 
-def read_jsonl(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[SourceDocument | Skipped]:
+def read_jsonl(path: Path,
+               max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[SourceDocument | Skipped]:
     """One article per line: title, text or html, optional date, source, url, kind, id."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)

@@ -261,3 +261,15 @@ def test_missing_index_says_how_to_build_one(tmp_path, embedder):
     r = create_app(cfg, embedder=embedder).test_client().get("/api/search?q=x")
     assert r.status_code == 503
     assert "Build one with: newsdesk index" in r.get_json()["error"]
+
+
+def test_rebuilds_in_the_same_second_get_their_own_generations(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "one.txt").write_text("A short note about tides and harbours.")
+    cfg = load_config(write_config(tmp_path, [corpus], index={"keep_generations": 5}))
+    names = [build_index(cfg, embedder=embedder, full=True, progress=False).generation
+             for _ in range(3)]
+    assert len(set(names)) == 3
+    assert sorted(names) == names  # names sort in build order (pruning relies on it)
+    assert {p.name for p in cfg.index_path.glob("gen-*")} == set(names)

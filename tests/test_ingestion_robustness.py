@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import textwrap
@@ -99,7 +98,8 @@ def big_text(target: int) -> str:
     paragraphs = ["\n".join(textwrap.wrap(" ".join(rng.sample(sentences, 6)), 72))
                   for _ in range(600)]
     block = "\n\n".join(paragraphs)
-    run_on = "\n".join(textwrap.wrap(" ".join(rng.choice(words).lower() for _ in range(300_000)), 72))
+    run_on = "\n".join(textwrap.wrap(
+        " ".join(rng.choice(words).lower() for _ in range(300_000)), 72))
     out = ["Zebrastartmarker appears at the very beginning of this enormous file.\n\n",
            "A log with no full stops follows.\n\n" + run_on + "\n\n"]
     size = sum(map(len, out))
@@ -303,36 +303,39 @@ def test_fifo_given_as_a_path_does_not_hang(tmp_path, embedder):
     assert reasons(report) == {str(tmp_path / "feed.jsonl"): "not a regular file or folder"}
 
 
-CLEAN_50MB = """
+CLEAN_BIG = """
 import resource, sys, time
 sys.path[:0] = [{root!r}, {root!r} + "/tests"]
 from test_ingestion_robustness import big_text
 from indexer.cleaning import assemble, clean
 from indexer.passages import split_passages
 text = big_text({size})
+html = "<html><body>" + "".join(f"<p>Paragraph {{i}} of a very long page.</p>"
+                                for i in range(100_000)) + "<p>" + "A line<br>" * 50_000 + "</p>"
 started = time.perf_counter()
 blocks = clean(text, is_html=False)
 spans = split_passages(blocks, 80, 250)
+html_blocks = clean(html, is_html=True)
 seconds = time.perf_counter() - started
 assert assemble(blocks).startswith("Zebrastartmarker")
 assert assemble(blocks).rstrip().endswith("very end.")
-print(len(text), len(spans), round(seconds, 1),
+print(len(text), len(spans), len(html_blocks), round(seconds, 1),
       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
 
 
-def test_cleaning_and_splitting_a_50mb_text_stay_linear_and_bounded():
-    """The whole 50 MB through cleaning and passage splitting, in a child process.
+def test_cleaning_and_splitting_huge_files_stay_linear_and_bounded():
+    """50 MB of text, and an HTML page of 150,000 paragraphs and lines, in a child process.
 
     Bounds are generous (a shared 2-core machine): they catch quadratic behaviour
-    (hours) and runaway memory, not small regressions.
+    (minutes to hours before the fixes) and runaway memory, not small regressions.
     """
-    code = CLEAN_50MB.format(root=str(ROOT), size=BIG_MB * 1_000_000)
+    code = CLEAN_BIG.format(root=str(ROOT), size=BIG_MB * 1_000_000)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=300, check=True).stdout.split()
-    chars, passages, seconds, peak_mb = int(out[0]), int(out[1]), float(out[2]), int(out[3])
+    chars, passages, html_blocks, seconds, peak_mb = map(float, out)
     assert chars >= BIG_MB * 1_000_000
     assert passages > chars / 6 / 250  # every word ended up in some passage
+    assert html_blocks == 100_000 + 50_000
     assert seconds < 240
     assert peak_mb < 2500
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024 < 2500
