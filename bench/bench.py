@@ -21,8 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchlib import ROOT, read_jsonl, percentile  # noqa: E402
 
 from indexer.build import build_index  # noqa: E402
 from indexer.config import load_config  # noqa: E402
@@ -31,10 +30,6 @@ from indexer.models import Filters  # noqa: E402
 from indexer.reader import IndexHandle  # noqa: E402
 from indexer.search import Searcher, SearchRequest  # noqa: E402
 
-
-def read_jsonl(path: Path):
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def write_corpus(eval_dir: Path, corpus: Path) -> int:
@@ -54,10 +49,6 @@ def write_corpus(eval_dir: Path, corpus: Path) -> int:
                     count += 1
     return count
 
-
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def main() -> int:

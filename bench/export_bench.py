@@ -31,8 +31,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchlib import ROOT  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 SETS = ("squad_en_retrieval", "squad_it_retrieval")
@@ -96,7 +95,7 @@ def config_for(workdir: Path):
     from indexer.config import load_config
     path = workdir / "config.toml"
     path.write_text(f'[corpus]\npaths = ["corpus"]\n[index]\npath = "index"\n'
-                    f'writer_limit_mb = 128\n', encoding="utf-8")
+                    'writer_limit_mb = 128\n', encoding="utf-8")
     return load_config(path)
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import ROOT, percentile  # noqa: E402
 HOST = "127.0.0.1"
 QUERIES = [
     "veicoli elettrici", "electric vehicles", "leapmotor", '"energy use"', "title:stellantis",
@@ -54,12 +54,6 @@ def load_queries(path: str | None) -> list[str]:
         return [json.loads(line)["query"] for line in lines if line.strip()]
     return [line.strip() for line in lines if line.strip()]
 
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 class Server:

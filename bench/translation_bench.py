@@ -27,8 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchlib import ROOT, read_jsonl, percentile  # noqa: E402
 
 from indexer.build import build_index  # noqa: E402
 from indexer.config import load_config  # noqa: E402
@@ -40,14 +39,6 @@ from indexer.translated_snippets import snippet_text  # noqa: E402
 from indexer.translation import load_translator  # noqa: E402
 
 
-def read_jsonl(path: Path):
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def summary(label: str, values: list[float]) -> str:

@@ -13,7 +13,6 @@ Run: python bench/xling_query_translation.py [--sample 300] [--work DIR]
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
@@ -21,8 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchlib import ROOT, read_jsonl  # noqa: E402
 
 from indexer import generations  # noqa: E402
 from indexer.build import build_index  # noqa: E402
@@ -42,10 +40,6 @@ SETS = [  # name, queries file, corpus, query language
 ]
 CORPORA = {"en": "squad_en_retrieval/passages.jsonl", "it": "squad_it_retrieval/passages.jsonl"}
 
-
-def read_jsonl(path: Path):
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def sample(rows: list, n: int) -> list:
