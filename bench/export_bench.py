@@ -94,7 +94,7 @@ def write_copy(workdir: Path, k: int) -> Path:
 def config_for(workdir: Path):
     from indexer.config import load_config
     path = workdir / "config.toml"
-    path.write_text(f'[corpus]\npaths = ["corpus"]\n[index]\npath = "index"\n'
+    path.write_text('[corpus]\npaths = ["corpus"]\n[index]\npath = "index"\n'
                     'writer_limit_mb = 128\n', encoding="utf-8")
     return load_config(path)
 
