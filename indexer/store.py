@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -79,48 +80,31 @@ class Store:
                                (doc_id,)).fetchone()
         return Document(*row) if row else None
 
+    def _where_in(self, sql: str, values: list) -> Iterator[tuple]:
+        """Rows of `sql` (ending in "IN ({marks})") for many values, 500 at a time."""
+        for i in range(0, len(values), 500):
+            chunk = list(values[i:i + 500])
+            yield from self._db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+
     def documents(self, doc_ids: list[str], with_text: bool = False) -> dict[str, Document]:
         """Documents by id; their `text` is '' unless asked for (it can be megabytes)."""
         columns = _DOC_COLUMNS if with_text else _DOC_COLUMNS.replace("text,", "'' AS text,")
-        out = {}
-        for i in range(0, len(doc_ids), 500):
-            chunk = doc_ids[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(
-                    f"SELECT {columns} FROM documents WHERE doc_id IN ({marks})", chunk):
-                out[row[0]] = Document(*row)
-        return out
+        sql = f"SELECT {columns} FROM documents WHERE doc_id IN ({{marks}})"
+        return {row[0]: Document(*row) for row in self._where_in(sql, doc_ids)}
 
     def facet_values(self, passage_ids: list[str]) -> list[tuple[str, str, str]]:
         """(language, kind, source) of each passage, for facet counts."""
-        out = []
-        for i in range(0, len(passage_ids), 500):
-            chunk = passage_ids[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            out += self._db.execute(
-                "SELECT p.language, d.kind, d.source FROM passages p JOIN documents d "
-                f"USING (doc_id) WHERE p.passage_id IN ({marks})", chunk).fetchall()
-        return out
+        return list(self._where_in(
+            "SELECT p.language, d.kind, d.source FROM passages p JOIN documents d "
+            "USING (doc_id) WHERE p.passage_id IN ({marks})", passage_ids))
 
     def passages_by_id(self, passage_ids: list[str]) -> dict[str, Passage]:
-        out = {}
-        for i in range(0, len(passage_ids), 500):
-            chunk = passage_ids[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(
-                    f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE passage_id IN ({marks})", chunk):
-                out[row[1]] = _passage(row)
-        return out
+        sql = f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE passage_id IN ({{marks}})"
+        return {row[1]: _passage(row) for row in self._where_in(sql, passage_ids)}
 
     def passages_by_row(self, rows: list[int]) -> dict[int, Passage]:
-        out = {}
-        for i in range(0, len(rows), 500):
-            chunk = [int(r) for r in rows[i:i + 500]]
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(
-                    f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE row IN ({marks})", chunk):
-                out[row[0]] = _passage(row)
-        return out
+        sql = f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE row IN ({{marks}})"
+        return {row[0]: _passage(row) for row in self._where_in(sql, [int(r) for r in rows])}
 
     def passages_of(self, doc_id: str) -> list[Passage]:
         return [_passage(r) for r in self._db.execute(
