@@ -56,6 +56,7 @@ class SearchConfig:
     candidates: int = 100
     semantic_min_score: float = 0.2
     other_language_keyword_factor: float = 0.25
+    translated_keyword_factor: float = 0.5
     default_operator: str = "or"
     title_boost: float = 1.0
     section_boost: float = 1.5
@@ -176,8 +177,9 @@ def validate(config: Config) -> Config:
         raise ConfigError("[search] default_operator must be or or and")
     if not 0.0 <= s.keyword_weight <= 1.0:
         raise ConfigError("[search] keyword_weight must be between 0 and 1")
-    if not 0.0 <= s.other_language_keyword_factor <= 1.0:
-        raise ConfigError("[search] other_language_keyword_factor must be between 0 and 1")
+    for key in ("other_language_keyword_factor", "translated_keyword_factor"):
+        if not 0.0 <= getattr(s, key) <= 1.0:
+            raise ConfigError(f"[search] {key} must be between 0 and 1")
     if not config.corpus.languages:
         raise ConfigError("[corpus] languages must name at least one language")
     if config.corpus.default_language not in config.corpus.languages:

@@ -165,20 +165,24 @@ class Searcher:
     def language_factors(self, index: Index, parsed: ParsedQuery,
                          keyword_hits: list[tuple[str, float]],
                          translation: QueryTranslation) -> Factors | None:
-        """Keyword hits in another language than the query's matched it on names, numbers
-        and look-alike words only, so hybrid fusion gives them less weight; unless the
-        query was translated into that language, when they matched its translation."""
-        factor = self.config.search.other_language_keyword_factor
-        if factor == 1.0 or not keyword_hits or len(self.config.corpus.languages) < 2:
+        """Weights, in hybrid fusion, of keyword hits in another language than the query's.
+
+        A hit in a language the query was translated into matched a machine translation
+        (`translated_keyword_factor`); one in any other language matched only names,
+        numbers and look-alike words (`other_language_keyword_factor`).
+        """
+        cfg = self.config.search
+        other, translated = cfg.other_language_keyword_factor, cfg.translated_keyword_factor
+        if (other == translated == 1.0) or not keyword_hits or len(self.config.corpus.languages) < 2:
             return None
         lang = translation.source or self.detector.detect(parsed.semantic_text,
                                                           fallback=UNDETERMINED)
         if lang == UNDETERMINED:
             return None
-        understood = {lang, *translation.searched}
         passages = index.store.passages_by_id([pid for pid, _ in keyword_hits])
-        return {"keyword": {pid: factor for pid, p in passages.items()
-                            if p.language not in understood}}
+        weights = {pid: translated if p.language in translation.searched else other
+                   for pid, p in passages.items() if p.language != lang}
+        return {"keyword": {pid: w for pid, w in weights.items() if w != 1.0}}
 
     def search(self, request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()

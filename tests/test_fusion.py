@@ -56,6 +56,8 @@ def test_hybrid_damps_keyword_hits_in_another_language(config, embedder):
         config.search, other_language_keyword_factor=1.0))
     assert Searcher(off, IndexHandle(off), embedder).language_factors(
         index, parsed, hits, QueryTranslation()) is None
-    # Hits that matched the query's translation into their language are not damped.
+    # Hits in a language the query was translated into get the translated factor.
     translated = QueryTranslation(source="it", searched={"en": ["vehicles"]})
-    assert not searcher.language_factors(index, parsed, hits, translated)["keyword"]
+    weights = searcher.language_factors(index, parsed, hits, translated)["keyword"]
+    assert set(weights) == damped
+    assert set(weights.values()) == {config.search.translated_keyword_factor}
