@@ -53,7 +53,7 @@ def test_hybrid_damps_keyword_hits_in_another_language(config, embedder):
     short = searcher.reader.parse("Leapmotor")
     assert searcher.language_factors(index, short, hits, QueryTranslation()) is None
     off = dataclasses.replace(config, search=dataclasses.replace(
-        config.search, other_language_keyword_factor=1.0))
+        config.search, other_language_keyword_factor=1.0, translated_keyword_factor=1.0))
     assert Searcher(off, IndexHandle(off), embedder).language_factors(
         index, parsed, hits, QueryTranslation()) is None
     # Hits in a language the query was translated into get the translated factor.
