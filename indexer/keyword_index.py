@@ -79,6 +79,10 @@ class MarkFormatter(wh.Formatter):
         tail = " …" if fragment.endchar < len(fragment.text) else ""
         return head + " ".join(body.split()) + tail
 
+    def format(self, fragments, replace=False):
+        """Fragments joined by one ellipsis (each fragment brings its own at a cut)."""
+        return super().format(fragments, replace).replace(" … … ", " … ")
+
 
 class LanguageBM25F(scoring.BM25F):
     """BM25F with each language's fields scored against that language's passages only.

@@ -134,3 +134,9 @@ def test_wildcards_are_bounded(searcher):
 def test_too_many_terms_are_capped(searcher):
     r = search(searcher, " OR ".join(f"word{i}" for i in range(500)), "keyword")
     assert "first 32" in r.notice
+
+
+def test_snippet_fragments_are_joined_by_one_ellipsis(searcher):
+    r = search(searcher, "vehicle production milestone", "keyword")
+    assert r.hits and all("… …" not in h.snippet for h in r.hits)
+    assert any(" … " in h.snippet for h in r.hits)
