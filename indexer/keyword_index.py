@@ -114,7 +114,7 @@ def _negations(q: wq.Query) -> list[wq.Query]:
 
 
 class KeywordIndex:
-    def __init__(self, ix, languages: list[str], title_boost: float = 2.0,
+    def __init__(self, ix, languages: list[str], title_boost: float = 1.0,
                  section_boost: float = 1.5):
         self._ix = ix
         self.languages = list(languages)
