@@ -101,11 +101,11 @@ def config_for(workdir: Path):
 
 def prepare(workdir: Path, query: str, min_hits: int) -> dict:
     """Build (or reuse) an index in which `query` has at least `min_hits` keyword hits."""
-    from indexer.build import build_index
-    from indexer.embedders import load_embedder
+    from indexer.index.build import build_index
+    from indexer.index.embedders import load_embedder
+    from indexer.index.reader import IndexHandle
     from indexer.models import Filters
-    from indexer.reader import IndexHandle
-    from indexer.search import Searcher
+    from indexer.search.searcher import Searcher
 
     marker = workdir / "built.json"
     if marker.exists():
@@ -138,12 +138,12 @@ def prepare(workdir: Path, query: str, min_hits: int) -> dict:
 def measure(workdir: Path, fmt: str, query: str, mode: str, limit: int | None,
             use_tracemalloc: bool) -> dict:
     """One export, in this (fresh) process."""
-    from indexer.embedders import load_embedder
-    from indexer.export import export_stream, plan_export
-    from indexer.export_rows import RowBuilder
+    from indexer.export.plan import export_stream, plan_export
+    from indexer.export.rows import RowBuilder
+    from indexer.index.embedders import load_embedder
+    from indexer.index.reader import IndexHandle
     from indexer.models import Filters
-    from indexer.reader import IndexHandle
-    from indexer.search import Searcher, SearchRequest
+    from indexer.search.searcher import Searcher, SearchRequest
 
     config = config_for(workdir)
     searcher = Searcher(config, IndexHandle(config), load_embedder(config.embedder))

@@ -2,7 +2,7 @@
 
 Each query is ranked once by `Searcher.rank` in keyword mode and once in semantic
 mode (deep lists, no score floor); every fusion variant then re-fuses those two
-lists with `indexer.fusion.fuse`, the function `Searcher.rank` itself calls, after
+lists with `indexer.search.fusion.fuse`, the function `Searcher.rank` itself calls, after
 cutting each list to the variant's candidate depth and score floor. Prints
 Recall@10 and MRR@10 per set and variant, best variants first.
 
@@ -21,16 +21,16 @@ import time
 from pathlib import Path
 
 from indexer.config import load_config, with_overrides
-from indexer.embedders import load_embedder
 from indexer.evaluation.cache import CachingEmbedder, default_cache_dir, vector_store
 from indexer.evaluation.command import DEFAULT_DATA, parse_overrides
 from indexer.evaluation.datasets import sample, select
+from indexer.evaluation.metrics import first_occurrences, mean, recall_at, reciprocal_rank
 from indexer.evaluation.runner import prepare_corpus
-from indexer.fusion import fuse
-from indexer.metrics import first_occurrences, mean, recall_at, reciprocal_rank
+from indexer.index.embedders import load_embedder
+from indexer.index.reader import IndexHandle
 from indexer.models import Filters
-from indexer.reader import IndexHandle
-from indexer.search import UNDETERMINED, Searcher
+from indexer.search.fusion import fuse
+from indexer.search.searcher import UNDETERMINED, Searcher
 
 DEPTH = 200
 DEFAULT_VARIANTS = (

@@ -27,8 +27,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import requests
-
 from benchlib import ROOT, percentile  # noqa: E402
+
 HOST = "127.0.0.1"
 QUERIES = [
     "veicoli elettrici", "electric vehicles", "leapmotor", '"energy use"', "title:stellantis",

@@ -27,18 +27,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import ROOT, read_jsonl, percentile  # noqa: E402
+from benchlib import ROOT, percentile, read_jsonl  # noqa: E402
 
-from indexer.build import build_index  # noqa: E402
 from indexer.config import load_config  # noqa: E402
-from indexer.embedders import load_embedder  # noqa: E402
+from indexer.index.build import build_index  # noqa: E402
+from indexer.index.embedders import load_embedder  # noqa: E402
+from indexer.index.reader import IndexHandle  # noqa: E402
 from indexer.models import Filters  # noqa: E402
-from indexer.reader import IndexHandle  # noqa: E402
-from indexer.search import Searcher, SearchRequest  # noqa: E402
-from indexer.translated_snippets import snippet_text  # noqa: E402
-from indexer.translation import load_translator  # noqa: E402
-
-
+from indexer.search.searcher import Searcher, SearchRequest  # noqa: E402
+from indexer.search.translated_snippets import snippet_text  # noqa: E402
+from indexer.translate.backends import load_translator  # noqa: E402
 
 
 def summary(label: str, values: list[float]) -> str:

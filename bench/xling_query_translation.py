@@ -23,13 +23,13 @@ from pathlib import Path
 from benchlib import ROOT, read_jsonl  # noqa: E402
 
 from indexer import generations  # noqa: E402
-from indexer.build import build_index  # noqa: E402
 from indexer.config import load_config  # noqa: E402
-from indexer.embedders import load_embedder  # noqa: E402
+from indexer.index.build import build_index  # noqa: E402
+from indexer.index.embedders import load_embedder  # noqa: E402
+from indexer.index.reader import Index, IndexHandle  # noqa: E402
 from indexer.models import Filters  # noqa: E402
-from indexer.reader import Index, IndexHandle  # noqa: E402
-from indexer.search import Searcher  # noqa: E402
-from indexer.translation import load_translator  # noqa: E402
+from indexer.search.searcher import Searcher  # noqa: E402
+from indexer.translate.backends import load_translator  # noqa: E402
 
 K = 10
 SETS = [  # name, queries file, corpus, query language

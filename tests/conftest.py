@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from browser import browser  # noqa: F401  (the session-wide Chromium fixture)
-from indexer.build import build_index
 from indexer.config import load_config
-from indexer.embedders import load_embedder
+from indexer.index.build import build_index
+from indexer.index.embedders import load_embedder
+
+from browser import browser  # noqa: F401  (the session-wide Chromium fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"

@@ -6,10 +6,11 @@ import logging
 from flask import Flask
 
 from indexer.config import Config, load_config
-from indexer.embedders import Embedder, load_embedder
-from indexer.reader import IndexHandle
-from indexer.search import Searcher
-from indexer.translation import Translator, load_translator
+from indexer.index.embedders import Embedder, load_embedder
+from indexer.index.reader import IndexHandle
+from indexer.search.searcher import Searcher
+from indexer.translate.backends import load_translator
+from indexer.translate.interface import Translator
 
 from . import access, api, errors, export_views, security, views
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from indexer.models import Passage
-from indexer.translated_snippets import marked
-from indexer.translation import TranslationError, Translator
+from indexer.search.translated_snippets import marked
+from indexer.translate.interface import TranslationError, Translator
 
 
 @dataclass

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from indexer.keyword_index import KeywordIndex
+from indexer.index.keyword.whoosh_index import KeywordIndex
 from indexer.models import Document, Passage
 
 

@@ -6,8 +6,8 @@ import logging
 from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from indexer.generations import IndexUnavailable
-from indexer.validation import InvalidParameter
+from indexer.index.generations import IndexUnavailable
+from indexer.search.validation import InvalidParameter
 
 log = logging.getLogger("newsdesk")
 

@@ -13,12 +13,12 @@ import unicodedata
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from indexer.batch import BatchPlan, read_queries
-from indexer.export import (ExportTooLarge, check_format, check_limit, export_stream,
-                            plan_export, row_cap)
-from indexer.export_formats import MEDIA_TYPES
-from indexer.export_rows import RowBuilder
-from indexer.validation import InvalidParameter, check_int
+from indexer.export.batch import BatchPlan, read_queries
+from indexer.export.formats import MEDIA_TYPES
+from indexer.export.plan import (ExportTooLarge, check_format, check_limit, export_stream,
+                                 plan_export, row_cap)
+from indexer.export.rows import RowBuilder
+from indexer.search.validation import InvalidParameter, check_int
 
 from .params import search_request
 from .reader_prefs import reader_language

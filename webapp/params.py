@@ -5,8 +5,8 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.config import Config
 from indexer.models import Filters
-from indexer.search import SearchRequest
-from indexer.validation import InvalidParameter, check_filters, check_int, check_mode
+from indexer.search.searcher import SearchRequest
+from indexer.search.validation import InvalidParameter, check_filters, check_int, check_mode
 
 from .reader_prefs import check_translate, check_xlang
 

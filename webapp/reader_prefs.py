@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Request, after_this_request
 
 from indexer.config import Config
-from indexer.validation import InvalidParameter
+from indexer.search.validation import InvalidParameter
 
 COOKIE = "newsdesk_translate"
 COOKIE_MAX_AGE = 365 * 24 * 3600

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from indexer.search import Searcher
+from indexer.search.searcher import Searcher
 
 
 def searcher() -> Searcher:

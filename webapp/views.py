@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from indexer.validation import InvalidParameter, check_int
+from indexer.search.validation import InvalidParameter, check_int
 
 from .document_translation import translate_window, window_start
 from .documents import segments

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import generations
-from ..build import settings_fingerprint
 from ..config import Config
+from ..index import generations
+from ..index.build import settings_fingerprint
 
 # Modules whose code decides what an index contains: a change to any of them invalidates it.
-INDEXING_MODULES = ("analyzers", "build", "cleaning", "keyword_index", "language", "passages",
-                    "sources", "store", "vectors")
+INDEXING_MODULES = ("index/keyword/analyzers", "index/build", "ingest/cleaning",
+                    "index/keyword/whoosh_index", "ingest/language", "ingest/passages",
+                    "ingest/sources", "index/store", "index/vectors")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 

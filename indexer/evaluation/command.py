@@ -81,8 +81,8 @@ def add_parser(sub) -> None:
 
 
 def cmd_eval(args, config: Config) -> int:
-    from ..embedders import load_embedder
-    from ..translation import load_translator
+    from ..index.embedders import load_embedder
+    from ..translate.backends import load_translator
 
     started = time.perf_counter()
     date, commit = time.strftime("%Y-%m-%d %H:%M:%S %z"), git_commit()

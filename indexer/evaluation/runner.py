@@ -15,16 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import generations
-from ..build import build_index
 from ..config import Config
-from ..metrics import first_occurrences, mean, ndcg_at, recall_at, reciprocal_rank, top1
+from ..index import generations
+from ..index.build import build_index
+from ..index.reader import Index, IndexHandle
 from ..models import Filters
-from ..reader import Index, IndexHandle
-from ..search import Searcher
-from ..translation import Translator
-from .cache import (CachingEmbedder, has_index, index_dir, index_fingerprint, vector_store)
+from ..search.searcher import Searcher
+from ..translate.interface import Translator
+from .cache import CachingEmbedder, has_index, index_dir, index_fingerprint, vector_store
 from .datasets import Corpus, EvalSet, Query, sample
+from .metrics import first_occurrences, mean, ndcg_at, recall_at, reciprocal_rank, top1
 
 MODES = ("keyword", "semantic", "hybrid")
 CUTOFF = 10

@@ -12,10 +12,10 @@ import io
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
-from .export_rows import ExportRow, RowBuilder
-from .models import Filters
-from .search import Searcher
-from .validation import InvalidParameter
+from ..models import Filters
+from ..search.searcher import Searcher
+from ..search.validation import InvalidParameter
+from .rows import ExportRow, RowBuilder
 
 DELIMITERS = (",", ";", "\t")
 

@@ -11,8 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from .export_formats import FORMATS
-from .validation import check_filters, check_int, check_mode
+from ..search.command import add_filter_options, filters_from_args, make_searcher
+from ..search.validation import check_filters, check_int, check_mode
+from .formats import FORMATS
 
 
 def _format(args) -> str:
@@ -47,8 +48,8 @@ def _write(chunks, output: str, fmt: str) -> None:
 
 
 def _builder(args, config, searcher):
-    from .export_rows import RowBuilder
-    from .validation import InvalidParameter
+    from ..search.validation import InvalidParameter
+    from .rows import RowBuilder
     target = (args.translate or "").lower()
     if target and target not in config.corpus.languages:
         raise InvalidParameter("--translate", f"must be one of {', '.join(config.corpus.languages)}")
@@ -61,14 +62,14 @@ def _builder(args, config, searcher):
                       target_language=target, translate=translator.translate if target else None)
 
 
-def cmd_export(args, config, filters_of, make_searcher) -> int:
-    from .export import check_limit, export_stream, plan_export, row_cap
+def cmd_export(args, config) -> int:
+    from .plan import check_limit, export_stream, plan_export, row_cap
     started = time.perf_counter()
     fmt = _format(args)
     searcher = make_searcher(config)
     cap = row_cap(searcher, fmt)
     plan = plan_export(searcher, args.query, check_mode(args.mode, config),
-                       check_filters(filters_of(args), config), check_limit(args.limit, cap), cap)
+                       check_filters(filters_from_args(args), config), check_limit(args.limit, cap), cap)
     for notice in plan.notices:
         print(f"note: {notice}", file=sys.stderr)
     _write(export_stream(plan, fmt, _builder(args, config, searcher)), args.output, fmt)
@@ -79,9 +80,9 @@ def cmd_export(args, config, filters_of, make_searcher) -> int:
     return 0
 
 
-def cmd_batch(args, config, filters_of, make_searcher) -> int:
+def cmd_batch(args, config) -> int:
     from .batch import BatchPlan, read_queries
-    from .export import export_stream
+    from .plan import export_stream
     started = time.perf_counter()
     fmt = _format(args)
     try:
@@ -92,7 +93,7 @@ def cmd_batch(args, config, filters_of, make_searcher) -> int:
     queries = read_queries(data, cfg.batch_max_queries, config.search.max_query_chars)
     searcher = make_searcher(config)
     plan = BatchPlan(searcher, queries, check_mode(args.mode, config),
-                     check_filters(filters_of(args), config),
+                     check_filters(filters_from_args(args), config),
                      check_int("top", args.top, cfg.batch_top, 1, cfg.batch_max_top))
     _write(export_stream(plan, fmt, _builder(args, config, searcher)), args.output, fmt)
     empty = sum(1 for q in plan.per_query if not q["rows"])
@@ -101,8 +102,8 @@ def cmd_batch(args, config, filters_of, make_searcher) -> int:
     return 0
 
 
-def add_commands(sub, add_filter_options, filters_of, make_searcher) -> None:
-    """The `export` and `batch` subcommands, given the main parser's filter helpers."""
+def add_parser(sub) -> None:
+    """The `export` and `batch` subcommands."""
     def common(p):
         p.add_argument("-o", "--output", required=True,
                        help="file to write ('-' for standard output, CSV and JSONL only)")
@@ -120,12 +121,10 @@ def add_commands(sub, add_filter_options, filters_of, make_searcher) -> None:
     p.add_argument("--limit", type=int, help="only the first N hits (the export says it is "
                                              "truncated); needed past [export] max_rows")
     common(p)
-    p.set_defaults(func=lambda args, config: cmd_export(args, config, filters_of,
-                                                        make_searcher))
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("batch", help="run a list of queries, export the top K hits of each")
     p.add_argument("file", help="one query per line, or a CSV file with a 'query' column")
     p.add_argument("--top", type=int, help="hits per query (default: [export] batch_top)")
     common(p)
-    p.set_defaults(func=lambda args, config: cmd_batch(args, config, filters_of,
-                                                       make_searcher))
+    p.set_defaults(func=cmd_batch)

@@ -20,7 +20,7 @@ import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 
-from .export_rows import COLUMNS, NUMERIC_COLUMNS, ExportRow
+from .rows import COLUMNS, NUMERIC_COLUMNS, ExportRow
 
 FORMATS = ("csv", "jsonl", "xlsx")
 MEDIA_TYPES = {

@@ -18,13 +18,13 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
-from .export_formats import FORMATS, export_chunks
-from .export_rows import ExportRow, RowBuilder
-from .fusion import single
-from .models import Filters
-from .reader import Index
-from .search import Hit, Ranking, Searcher
-from .validation import InvalidParameter, check_int
+from ..index.reader import Index
+from ..models import Filters
+from ..search.fusion import single
+from ..search.searcher import Hit, Ranking, Searcher
+from ..search.validation import InvalidParameter, check_int
+from .formats import FORMATS, export_chunks
+from .rows import ExportRow, RowBuilder
 
 XLSX_MAX_ROWS = 1_048_575  # a worksheet's 1,048,576 rows, less the header
 

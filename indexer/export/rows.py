@@ -18,10 +18,10 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
-from .translation import TranslationError
+from ..translate.interface import TranslationError
 
 if TYPE_CHECKING:
-    from .search import Hit
+    from ..search.searcher import Hit
 
 log = logging.getLogger("newsdesk")
 
@@ -37,7 +37,7 @@ _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
 
 def snippet_runs(snippet_html: str) -> list[tuple[str, bool]]:
-    """(text, matched) runs of a snippet built by `indexer.snippets` (escaped text + <mark>)."""
+    """(text, matched) runs of a snippet built by `indexer.search.snippets` (escaped text + <mark>)."""
     runs, pos = [], 0
     for m in _MARK.finditer(snippet_html):
         if m.start() > pos:

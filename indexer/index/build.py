@@ -19,15 +19,15 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ..config import Config
+from ..ingest.cleaning import assemble, clean, html_title
+from ..ingest.language import LanguageDetector
+from ..ingest.passages import split_passages
+from ..ingest.sources import read_corpus, source_signature
+from ..models import Document, Passage, Skipped, SourceDocument
 from . import generations
-from .cleaning import assemble, clean, html_title
-from .config import Config
 from .embedders import Embedder, load_embedder
-from .keyword_index import KeywordIndex
-from .language import LanguageDetector
-from .models import Document, Passage, Skipped, SourceDocument
-from .passages import split_passages
-from .sources import read_corpus, source_signature
+from .keyword.whoosh_index import KeywordIndex
 from .store import Store, StoreWriter
 from .vectors import VectorWriter, open_vectors
 

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .config import EmbedderConfig
+from ..config import EmbedderConfig
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import Config
 from . import generations
-from .config import Config
-from .keyword_index import KeywordIndex
+from .keyword.whoosh_index import KeywordIndex
 from .store import Store
 from .vectors import VectorIndex, open_vectors
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .dates import date_key
-from .models import Document, Passage
+from ..dates import date_key
+from ..models import Document, Passage
 
 SCHEMA = """
 CREATE TABLE documents (

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .dates import date_key
-from .models import Filters
+from ..dates import date_key
+from ..models import Filters
 
 SCAN_ROWS = 65536  # rows per block when scoring, to bound temporary memory
 

@@ -15,7 +15,8 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import regex
-from .models import Block
+
+from ..models import Block
 
 PARAGRAPH_SEPARATOR = "\n\n"
 _HEADING_MARK = "\ue000"  # private-use character: marks an HTML heading line

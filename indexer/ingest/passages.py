@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .models import Block
+from ..models import Block
 
 SECTION_SEPARATOR = " › "
 _SENTENCE_BOUNDARY = re.compile(

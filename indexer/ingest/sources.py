@@ -18,9 +18,9 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from ..dates import normalize_date
+from ..models import Skipped, SourceDocument
 from .cleaning import normalize_text
-from .dates import normalize_date
-from .models import Skipped, SourceDocument
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}

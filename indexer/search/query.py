@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from whoosh import qparser, query as wq
+from whoosh import qparser
+from whoosh import query as wq
 from whoosh.fields import TEXT, Schema
 
-from .analyzers import query_word_analyzer
-from .config import SearchConfig
+from ..config import SearchConfig
+from ..index.keyword.analyzers import query_word_analyzer
 
 FIELDS = ("title", "section")
 OPERATORS = ("AND", "OR", "NOT")

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from .analyzers import query_word_analyzer
-from .language import LanguageDetector
+from ..index.keyword.analyzers import query_word_analyzer
+from ..ingest.language import LanguageDetector
+from ..translate.interface import TranslationError, Translator
 from .query import ParsedQuery
-from .translation import TranslationError, Translator
 
 log = logging.getLogger("newsdesk")
 

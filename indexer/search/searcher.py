@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .config import Config
-from .embedders import Embedder
+from ..config import Config
+from ..index.embedders import Embedder
+from ..index.reader import Index, IndexHandle
+from ..ingest.language import LanguageDetector
+from ..models import Filters
+from ..translate.interface import NoTranslator, Translator
 from .fusion import Factors, Fused, fuse
-from .language import LanguageDetector
-from .models import Filters
 from .query import ParsedQuery, QueryReader
 from .query_translation import QueryTranslation, QueryTranslator
-from .reader import Index, IndexHandle
 from .snippets import best_sentences, make_snippet
 from .translated_snippets import translate_hits
-from .translation import NoTranslator, Translator
 
 FACETS = ("language", "kind", "source")
 UNDETERMINED = "und"  # a query too short or too mixed to tell its language

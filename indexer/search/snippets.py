@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 from markupsafe import escape
 
-from .embedders import Embedder
-from .keyword_index import KeywordIndex
-from .models import Passage
-from .passages import split_sentences
+from ..index.embedders import Embedder
+from ..index.keyword.whoosh_index import KeywordIndex
+from ..ingest.passages import split_sentences
+from ..models import Passage
 
 MAX_SENTENCES = 24  # sentences per passage considered for a semantic snippet
 

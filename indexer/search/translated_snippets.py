@@ -14,8 +14,8 @@ from collections import defaultdict
 
 from markupsafe import escape
 
-from .keyword_index import KeywordIndex
-from .translation import TranslationError, Translator
+from ..index.keyword.whoosh_index import KeywordIndex
+from ..translate.interface import TranslationError, Translator
 
 log = logging.getLogger("newsdesk")
 

@@ -5,9 +5,9 @@ typed the value.
 """
 from __future__ import annotations
 
-from .config import Config
-from .dates import date_key, normalize_date
-from .models import Filters
+from ..config import Config
+from ..dates import date_key, normalize_date
+from ..models import Filters
 
 MODES = ("hybrid", "keyword", "semantic")
 MAX_FILTER_VALUES = 20

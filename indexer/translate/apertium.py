@@ -25,7 +25,7 @@ import threading
 import time
 from pathlib import Path
 
-from .translation import TranslationError, Translator, TranslatorUnavailable
+from .interface import TranslationError, Translator, TranslatorUnavailable
 
 log = logging.getLogger("newsdesk")
 

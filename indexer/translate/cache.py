@@ -1,4 +1,5 @@
-"""Every translation ever made, on disk (SQLite), keyed by engine, languages and text hash.
+"""Every translation ever made, on disk (SQLite), keyed by engine, languages and text hash,
+and `CachedTranslator`, which puts that cache in front of any backend.
 
 The engine key names the backend, its version and settings (e.g. the pivot), so
 changing any of them never serves a stale translation. One connection shared
@@ -12,7 +13,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from .config import ConfigError
+from ..config import ConfigError
+from .interface import TranslationError, Translator
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS translations (
@@ -60,3 +62,47 @@ class TranslationCache:
             self._db.executemany(
                 "INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?, ?)",
                 [(engine, source, target, text_hash(t), tr) for t, tr in translations.items()])
+
+
+class CachedTranslator(Translator):
+    """Any backend plus the on-disk cache: only texts never seen before reach the backend,
+    and they go in one batch."""
+
+    def __init__(self, backend: Translator, cache):
+        self.backend = backend
+        self.cache = cache
+        self.name = backend.name
+        self.key = backend.key
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    @property
+    def available(self) -> bool:
+        return self.backend.available
+
+    @property
+    def unavailable_reason(self) -> str:
+        return self.backend.unavailable_reason
+
+    def supports(self, source: str, target: str) -> bool:
+        return self.backend.supports(source, target)
+
+    def translate(self, texts: list[str], source: str, target: str) -> list[str]:
+        if source == target:
+            return list(texts)
+        found = self.cache.get_many(self.key, source, target, texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            fresh = self.backend.translate(missing, source, target)
+            if len(fresh) != len(missing):
+                raise TranslationError(f"{self.name} returned {len(fresh)} texts "
+                                       f"for {len(missing)}")
+            self.cache.put_many(self.key, source, target, dict(zip(missing, fresh)))
+            found.update(zip(missing, fresh))
+        with self._lock:
+            self.misses += len(missing)
+            self.hits += len(texts) - len(missing)
+        return [found[t] for t in texts]
+
+    def close(self):
+        self.backend.close()

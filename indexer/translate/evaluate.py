@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .apertium import ApertiumTranslator
-from .translation import TranslatorUnavailable
+from .interface import TranslatorUnavailable
 
 BATCH = 64  # sentences per call, about a page of snippets' worth of text
 

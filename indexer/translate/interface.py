@@ -8,18 +8,13 @@ fails; callers show the original text and say why. A backend also has a `name`
 (shown to readers next to every translation), a `key` (what the cache is keyed
 by: engine, version, settings) and `available`/`unavailable_reason`.
 
-Backends: `apertium` (indexer/apertium.py) and `none`. A new backend (a neural
-model, say) is one more class here and one more `backend` value in config.toml.
+Backends: `apertium` (apertium.py) and `none` (here); `backends.py` maps each
+`[translation] backend` value to its class, so this module never imports a backend.
+A new backend (a neural model, say) is one more module and one more entry there.
 """
 from __future__ import annotations
 
-import logging
-import threading
 from abc import ABC, abstractmethod
-
-from .config import Config
-
-log = logging.getLogger("newsdesk")
 
 
 class TranslationError(RuntimeError):
@@ -78,62 +73,3 @@ class NoTranslator(Translator):
 
     def translate(self, texts: list[str], source: str, target: str) -> list[str]:
         raise TranslatorUnavailable(self._reason)
-
-
-class CachedTranslator(Translator):
-    """Any backend plus the on-disk cache: only texts never seen before reach the backend,
-    and they go in one batch."""
-
-    def __init__(self, backend: Translator, cache):
-        self.backend = backend
-        self.cache = cache
-        self.name = backend.name
-        self.key = backend.key
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    @property
-    def available(self) -> bool:
-        return self.backend.available
-
-    @property
-    def unavailable_reason(self) -> str:
-        return self.backend.unavailable_reason
-
-    def supports(self, source: str, target: str) -> bool:
-        return self.backend.supports(source, target)
-
-    def translate(self, texts: list[str], source: str, target: str) -> list[str]:
-        if source == target:
-            return list(texts)
-        found = self.cache.get_many(self.key, source, target, texts)
-        missing = list(dict.fromkeys(t for t in texts if t not in found))
-        if missing:
-            fresh = self.backend.translate(missing, source, target)
-            if len(fresh) != len(missing):
-                raise TranslationError(f"{self.name} returned {len(fresh)} texts "
-                                       f"for {len(missing)}")
-            self.cache.put_many(self.key, source, target, dict(zip(missing, fresh)))
-            found.update(zip(missing, fresh))
-        with self._lock:
-            self.misses += len(missing)
-            self.hits += len(texts) - len(missing)
-        return [found[t] for t in texts]
-
-    def close(self):
-        self.backend.close()
-
-
-def load_translator(config: Config) -> Translator:
-    """The backend named in [translation], wrapped in the disk cache when one is configured."""
-    from .translation_cache import TranslationCache
-    cfg = config.translation
-    if cfg.backend == "none":
-        return NoTranslator()
-    from .apertium import ApertiumTranslator
-    backend = ApertiumTranslator(pivot=cfg.pivot, timeout=cfg.timeout_seconds)
-    if not backend.available:
-        log.warning("translation unavailable: %s", backend.unavailable_reason)
-    if not cfg.cache_path:
-        return backend
-    return CachedTranslator(backend, TranslationCache(config.resolve(cfg.cache_path)))

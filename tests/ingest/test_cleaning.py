@@ -3,9 +3,9 @@ import unicodedata
 
 import pytest
 
-from indexer.cleaning import assemble, clean
-from indexer.language import LanguageDetector
-from indexer.passages import split_passages
+from indexer.ingest.cleaning import assemble, clean
+from indexer.ingest.language import LanguageDetector
+from indexer.ingest.passages import split_passages
 from tests.conftest import SEED_CORPUS
 
 ESG = SEED_CORPUS / "004_902272254a36adef.txt"
@@ -69,7 +69,7 @@ def test_esg_passages_keep_sections_and_offsets(esg_blocks):
 
 
 def test_seed_languages(config):
-    from indexer.reader import IndexHandle
+    from indexer.index.reader import IndexHandle
     store = IndexHandle(config).get().store
     langs = {p.stem: store.document(p.stem).language for p in SEED_CORPUS.glob("*.txt")}
     assert langs == {"000_bd7e62b69b614585": "en", "001_c78aecbcbfb51514": "it",

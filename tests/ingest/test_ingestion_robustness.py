@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from indexer.build import build_index
 from indexer.config import load_config
+from indexer.index.build import build_index
+from indexer.index.reader import IndexHandle
 from indexer.models import Filters
-from indexer.query import QueryReader
-from indexer.reader import IndexHandle
+from indexer.search.query import QueryReader
 
 from conftest import ROOT, write_config
 
@@ -305,10 +305,10 @@ def test_fifo_given_as_a_path_does_not_hang(tmp_path, embedder):
 
 CLEAN_BIG = """
 import resource, sys, time
-sys.path[:0] = [{root!r}, {root!r} + "/tests"]
+sys.path[:0] = [{root!r}, {root!r} + "/tests/ingest", {root!r} + "/tests"]
 from test_ingestion_robustness import big_text
-from indexer.cleaning import assemble, clean
-from indexer.passages import split_passages
+from indexer.ingest.cleaning import assemble, clean
+from indexer.ingest.passages import split_passages
 text = big_text({size})
 html = "<html><body>" + "".join(f"<p>Paragraph {{i}} of a very long page.</p>"
                                 for i in range(100_000)) + "<p>" + "A line<br>" * 50_000 + "</p>"

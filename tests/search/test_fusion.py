@@ -5,11 +5,11 @@ import dataclasses
 
 import pytest
 
-from indexer.fusion import fuse
+from indexer.index.reader import IndexHandle
 from indexer.models import Filters
-from indexer.query_translation import QueryTranslation
-from indexer.reader import IndexHandle
-from indexer.search import Searcher
+from indexer.search.fusion import fuse
+from indexer.search.query_translation import QueryTranslation
+from indexer.search.searcher import Searcher
 
 LISTS = {"keyword": [("a", 10.0), ("b", 6.0), ("c", 2.0)],
          "semantic": [("c", 0.9), ("a", 0.5), ("d", 0.4)]}

@@ -4,10 +4,10 @@ import time
 
 import pytest
 
-from indexer.analyzers import analyze
-from indexer.fusion import rrf, weighted
+from indexer.index.keyword.analyzers import analyze
 from indexer.models import Filters
-from indexer.search import SearchRequest
+from indexer.search.fusion import rrf, weighted
+from indexer.search.searcher import SearchRequest
 
 IT_DOC = "001_c78aecbcbfb51514"
 

@@ -11,12 +11,12 @@ import signal
 
 import pytest
 
-from indexer.apertium import ApertiumTranslator
 from indexer.config import ConfigError, load_config
-from indexer.query import QueryReader
-from indexer.query_translation import QueryTranslator
-from indexer.translation import CachedTranslator, NoTranslator, Translator
-from indexer.translation_cache import TranslationCache
+from indexer.search.query import QueryReader
+from indexer.search.query_translation import QueryTranslator
+from indexer.translate.apertium import ApertiumTranslator
+from indexer.translate.cache import CachedTranslator, TranslationCache
+from indexer.translate.interface import NoTranslator, Translator
 
 from conftest import write_config
 
@@ -207,7 +207,7 @@ def test_document_translation_is_paged(client, config):
 def test_search_works_and_says_so_when_apertium_is_missing(config, embedder, monkeypatch,
                                                            tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # no apertium, lt-proc or bash on the path
-    from indexer.translation import load_translator
+    from indexer.translate.backends import load_translator
     translator = load_translator(config)
     assert not translator.available and "not installed" in translator.unavailable_reason
     client = _app(config, embedder, translator).test_client()

@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from indexer.cli import main
 from indexer.config import AccessConfig, ConfigError, load_config
-from indexer.sources import read_jsonl
+from indexer.ingest.sources import read_jsonl
 
 from conftest import write_config
 
@@ -180,7 +180,7 @@ def test_debug_is_off_even_if_the_environment_asks(config, embedder, monkeypatch
 
 
 def test_an_unexpected_error_is_logged_not_shown(app, client, caplog, monkeypatch):
-    from indexer.search import Searcher
+    from indexer.search.searcher import Searcher
 
     def explode(self, request):
         raise RuntimeError("secret internal detail /srv/data")

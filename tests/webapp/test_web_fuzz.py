@@ -12,10 +12,11 @@ import time
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, event, example, given, settings, strategies as st
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
 
 from indexer.config import SearchConfig
-from indexer.query import QueryReader
+from indexer.search.query import QueryReader
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 fuzz_settings = settings(max_examples=EXAMPLES or 150, derandomize=not EXAMPLES, deadline=None,

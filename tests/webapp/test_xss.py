@@ -15,8 +15,8 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from indexer.build import build_index
 from indexer.config import load_config
+from indexer.index.build import build_index
 
 from browser import visit
 from conftest import ROOT, write_config

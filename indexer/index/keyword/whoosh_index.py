@@ -1,4 +1,4 @@
-"""The keyword index: Whoosh on disk, behind a small interface (add, search, highlight).
+"""The keyword index on Whoosh: writing, searching and highlighting (see interface.py).
 
 Each passage is written to the fields of its own language (`body_en`, `body_it`,
 ...), each with that language's analyzer; a query word is analyzed once per
@@ -10,18 +10,20 @@ from __future__ import annotations
 import math
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import escape
-from whoosh import highlight as wh, index as windex, query as wq, scoring
+from whoosh import highlight as wh
+from whoosh import index as windex
+from whoosh import query as wq
+from whoosh import scoring
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 
+from ...dates import date_key
+from ...models import Filters
 from .analyzers import analyzer_for
-from .dates import date_key
-from .models import Filters
+from .interface import KeywordHit, KeywordMatches, KeywordResult
 
 MAX_PREFIX_EXPANSIONS = 64
 MAX_PREFIX_SCAN = 20000
@@ -40,26 +42,6 @@ def _schema(languages: list[str]) -> Schema:
         fields[f"section_{lang}"] = TEXT(analyzer=analyzer, phrase=True)
         fields[f"body_{lang}"] = TEXT(analyzer=analyzer, phrase=True)
     return Schema(**fields)
-
-
-@dataclass
-class KeywordHit:
-    passage_id: str
-    score: float
-
-
-@dataclass
-class KeywordResult:
-    hits: list[KeywordHit]
-    total: int
-    terms: dict[str, frozenset[str]]  # analyzed query terms by language, for highlighting
-
-
-@dataclass
-class KeywordMatches:
-    total: int
-    terms: dict[str, frozenset[str]]
-    hits: Iterator[KeywordHit]
 
 
 class MarkFormatter(wh.Formatter):

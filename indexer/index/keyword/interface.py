@@ -1,0 +1,34 @@
+"""What a keyword index gives its callers, whatever engine holds it.
+
+A keyword index is opened on a generation's `keyword/` folder and offers
+`writer()` (add passages, commit at exit), `search(tree, filters, limit, also)`
+(the best `limit` passages as `KeywordResult`), `matches(...)` (every match, best
+first, as `KeywordMatches`), `terms_of(...)` and `highlight(...)` (the analysed
+terms a query matched, and a passage's text with exactly those forms in <mark>).
+Query trees are written over the virtual fields `title`, `section` and `body`;
+the engine maps them onto each language's own fields and analyzers.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass
+class KeywordHit:
+    passage_id: str
+    score: float
+
+
+@dataclass
+class KeywordResult:
+    hits: list[KeywordHit]
+    total: int
+    terms: dict[str, frozenset[str]]  # analyzed query terms by language, for highlighting
+
+
+@dataclass
+class KeywordMatches:
+    total: int
+    terms: dict[str, frozenset[str]]
+    hits: Iterator[KeywordHit]
