@@ -2,8 +2,8 @@
 
     ingest/     archive files            -> cleaned documents and passages, language-tagged
     index/      passages                 -> an index generation on disk (and reading it back)
-    search/     a query and filters      -> ranked hits with snippets and facets
     translate/  texts in one language    -> machine translations (engine, cache)
+    search/     a query and filters      -> ranked hits with snippets and facets
     export/     a search or a query list -> CSV, JSONL and XLSX files
     evaluation/ labelled test sets       -> retrieval quality reports
 
