@@ -1,6 +1,7 @@
-"""Publication dates: partial ISO 8601 (2024, 2024-04, 2024-04-29) and range keys."""
+"""Publication dates: partial ISO 8601 (2024, 2024-04, 2024-04-29) and the range rule."""
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 from email.utils import parsedate_to_datetime
@@ -29,17 +30,44 @@ def normalize_date(value: str) -> str:
         raise ValueError(f"unrecognised date {value!r} (use YYYY, YYYY-MM or YYYY-MM-DD)") from None
 
 
-def date_key(iso: str, upper: bool = False) -> int:
-    """An integer YYYYMMDD for range filters; missing parts are 00 (or 99 for an upper bound).
+MIN_DAY, MAX_DAY = 10101, 99991231  # day keys of 0001-01-01 and 9999-12-31
 
-    A document dated only '2024' gets 20240000, so it falls inside 2024..2024 but not
-    inside 2024-03..2024-05: its precision does not say it belongs there.
+
+def _day(d: date) -> int:
+    return d.year * 10000 + d.month * 100 + d.day
+
+
+def date_span(iso: str) -> tuple[int, int]:
+    """The first and last day (as YYYYMMDD integers) that a partial date covers.
+
+    '2024' -> (20240101, 20241231), '2024-02' -> (20240201, 20240229),
+    '2024-02-10' -> (20240210, 20240210); no date -> (0, 0).
     """
     if not iso:
-        return 0
-    parts = iso.split("-")
-    filler = 99 if upper else 0
-    year = int(parts[0])
-    month = int(parts[1]) if len(parts) > 1 else filler
-    day = int(parts[2]) if len(parts) > 2 else filler
-    return year * 10000 + month * 100 + day
+        return 0, 0
+    parts = [int(p) for p in iso.split("-")]
+    if len(parts) == 3:
+        first = last = date(*parts)
+    elif len(parts) == 2:
+        first = date(parts[0], parts[1], 1)
+        last = first.replace(day=calendar.monthrange(parts[0], parts[1])[1])
+    else:
+        first, last = date(parts[0], 1, 1), date(parts[0], 12, 31)
+    return _day(first), _day(last)
+
+
+def filter_span(date_from: str, date_to: str) -> tuple[int, int] | None:
+    """The days a date filter admits: from the first day of `date_from` to the last day
+    of `date_to` (an open end admits everything on that side); None without a date filter."""
+    if not date_from and not date_to:
+        return None
+    return (date_span(date_from)[0] if date_from else MIN_DAY,
+            date_span(date_to)[1] if date_to else MAX_DAY)
+
+
+def span_in_range(span: tuple[int, int], bounds: tuple[int, int]) -> bool:
+    """The one rule every engine applies: a document matches a date filter when the whole
+    period its date names lies inside the filter's range (a document dated only '2024'
+    matches 2024-01-01..2024-12-31 but not 2024-03..2024-05); an undated one never does."""
+    first, last = span
+    return first > 0 and bounds[0] <= first and last <= bounds[1]

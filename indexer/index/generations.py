@@ -24,7 +24,7 @@ import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: documents' dates as first and last day (date_start, date_end)
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dates import date_key
+from ..dates import date_span
 from ..models import Document, Passage
 
 SCHEMA = """
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY, title TEXT, source TEXT, kind TEXT, published TEXT,
-    date_key INTEGER, url TEXT, language TEXT, text TEXT, origin TEXT, content_hash TEXT
+    date_start INTEGER, date_end INTEGER, url TEXT, language TEXT, text TEXT, origin TEXT, content_hash TEXT
 );
 CREATE TABLE passages (
     row INTEGER PRIMARY KEY, passage_id TEXT UNIQUE, doc_id TEXT, ordinal INTEGER,
@@ -41,8 +41,9 @@ class StoreWriter:
 
     def add_document(self, doc: Document):
         self._db.execute(
-            f"INSERT INTO documents (date_key, {_DOC_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (date_key(doc.published), doc.doc_id, doc.title, doc.source, doc.kind, doc.published,
+            f"INSERT INTO documents (date_start, date_end, {_DOC_COLUMNS}) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (*date_span(doc.published), doc.doc_id, doc.title, doc.source, doc.kind, doc.published,
              doc.url, doc.language, doc.text, doc.origin, doc.content_hash))
 
     def add_passages(self, passages: list[Passage]):
@@ -119,16 +120,18 @@ class Store:
         return dict(self._db.execute("SELECT text_hash, row FROM passages"))
 
     def passage_facets(self) -> dict[str, np.ndarray]:
-        """Per-row arrays (language, kind, source, date key) for filtering vector search."""
+        """Per-row arrays (language, kind, source, first and last day of the document's
+        date) for filtering vector search."""
         rows = self._db.execute(
-            "SELECT p.row, p.language, d.kind, d.source, d.date_key FROM passages p "
+            "SELECT p.row, p.language, d.kind, d.source, d.date_start, d.date_end FROM passages p "
             "JOIN documents d USING (doc_id) ORDER BY p.row").fetchall()
         n = rows[-1][0] + 1 if rows else 0
         out = {"language": np.empty(n, dtype=object), "kind": np.empty(n, dtype=object),
-               "source": np.empty(n, dtype=object), "date_key": np.zeros(n, dtype=np.int64)}
-        for r, lang, kind, source, dk in rows:
+               "source": np.empty(n, dtype=object), "date_start": np.zeros(n, dtype=np.int64),
+               "date_end": np.zeros(n, dtype=np.int64)}
+        for r, lang, kind, source, first, last in rows:
             out["language"][r], out["kind"][r], out["source"][r] = lang, kind, source
-            out["date_key"][r] = dk or 0
+            out["date_start"][r], out["date_end"][r] = first or 0, last or 0
         return out
 
     def close(self):

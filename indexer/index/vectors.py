@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dates import date_key
+from ..dates import filter_span
 from ..models import Filters
 
 SCAN_ROWS = 65536  # rows per block when scoring, to bound temporary memory
@@ -65,7 +65,7 @@ class VectorIndex:
     def __init__(self, vectors: np.ndarray, facets: dict[str, np.ndarray]):
         self.vectors = vectors
         self.categories = {k: Category.of(facets[k]) for k in ("language", "kind", "source")}
-        self.date_keys = facets["date_key"]
+        self.date_start, self.date_end = facets["date_start"], facets["date_end"]
 
     def __len__(self):
         return len(self.vectors)
@@ -78,10 +78,9 @@ class VectorIndex:
                              ("source", filters.sources)):
             if wanted:
                 mask &= self.categories[name].mask(wanted)
-        if filters.date_from:
-            mask &= self.date_keys >= date_key(filters.date_from)
-        if filters.date_to:
-            mask &= (self.date_keys <= date_key(filters.date_to, upper=True)) & (self.date_keys > 0)
+        bounds = filter_span(filters.date_from, filters.date_to)
+        if bounds:  # the rule of dates.span_in_range, on whole arrays
+            mask &= (self.date_start >= bounds[0]) & (self.date_end <= bounds[1])
         return mask
 
     def scores(self, query: np.ndarray) -> np.ndarray:

@@ -15,8 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from whoosh import qparser
-from whoosh import query as wq
+from whoosh import qparser, query as wq
 from whoosh.fields import TEXT, Schema
 
 from ..config import SearchConfig

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..config import Config
 from ..index.embedders import Embedder
+from ..index.keyword.interface import FACET_FIELDS
 from ..index.reader import Index, IndexHandle
 from ..ingest.language import LanguageDetector
 from ..models import Filters
@@ -20,7 +21,7 @@ from .query_translation import QueryTranslation, QueryTranslator
 from .snippets import best_sentences, make_snippet
 from .translated_snippets import translate_hits
 
-FACETS = ("language", "kind", "source")
+FACETS = FACET_FIELDS  # the store's facet_values() columns, in this order
 UNDETERMINED = "und"  # a query too short or too mixed to tell its language
 
 
@@ -90,6 +91,7 @@ class Ranking:
     keyword_total: int
     notices: list[str]
     translation: QueryTranslation = field(default_factory=QueryTranslation)
+    keyword_facets: dict[str, dict[str, int]] | None = None  # over every keyword match
 
 
 class Searcher:
@@ -130,8 +132,11 @@ class Searcher:
         return self.query_translator.translate(parsed) if xlang else QueryTranslation()
 
     def rank(self, index: Index, query: str | ParsedQuery, mode: str, filters: Filters,
-             depth: int, xlang: bool | None = None) -> Ranking:
+             depth: int, xlang: bool | None = None, facets: bool = False) -> Ranking:
         """Candidates from each retriever (up to `depth`), fused.
+
+        `facets`: in keyword mode, count facet values over every match (its total counts
+        them all too); the other modes' results are their fused list, counted by `facets()`.
 
         `xlang`: also search the keywords translated into the other languages (None: the
         [translation] query_translation setting).
@@ -146,7 +151,8 @@ class Searcher:
         also = translation.trees(self.config.translation.query_boost)
         lists: dict[str, list[tuple[str, float]]] = {}
         if mode in ("hybrid", "keyword"):
-            keyword = index.keyword.search(parsed.tree, filters, depth, also=also)
+            keyword = index.keyword.search(parsed.tree, filters, depth, also=also,
+                                           facets=facets and mode == "keyword")
             terms, keyword_total = keyword.terms, keyword.total
             lists["keyword"] = [(h.passage_id, h.score) for h in keyword.hits]
         else:  # semantic: the terms are still wanted, to highlight them in snippets
@@ -160,7 +166,8 @@ class Searcher:
         factors = (self.language_factors(index, parsed, lists["keyword"], translation)
                    if len(lists) == 2 else None)
         fused = fuse(lists, cfg.fusion, cfg.rrf_k, cfg.keyword_weight, factors)
-        return Ranking(parsed, fused, terms, vector, keyword_total, notices, translation)
+        return Ranking(parsed, fused, terms, vector, keyword_total, notices, translation,
+                       keyword.facets if mode == "keyword" else None)
 
     def language_factors(self, index: Index, parsed: ParsedQuery,
                          keyword_hits: list[tuple[str, float]],
@@ -200,7 +207,7 @@ class Searcher:
         depth = (cfg.candidates if request.mode == "hybrid"
                  else max(cfg.candidates, page * per_page))
         ranking = self.rank(index, request.query, request.mode, request.filters, depth,
-                            xlang=request.xlang)
+                            xlang=request.xlang, facets=True)
         notices = ranking.notices + notices
         total = (ranking.keyword_total if request.mode == "keyword" else len(ranking.fused))
         window = ranking.fused[(page - 1) * per_page: page * per_page]
@@ -210,7 +217,9 @@ class Searcher:
         return SearchResponse(
             query=ranking.parsed.text, mode=request.mode, total=total, page=page,
             per_page=per_page, notices=notices, hits=hits,
-            facets=self.facets(index, ranking.fused), generation=index.generation,
+            facets=(self.sorted_facets(ranking.keyword_facets) if ranking.keyword_facets
+                    is not None else self.facets(index, ranking.fused)),
+            generation=index.generation,
             seconds=time.perf_counter() - started, also_searched=ranking.translation.texts,
             translation_notice=translation_notice)
 
@@ -246,5 +255,10 @@ class Searcher:
         for values in index.store.facet_values([f.passage_id for f in fused]):
             for name, value in zip(FACETS, values):
                 counts[name][value or ""] += 1
-        return {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
-                for name, c in counts.items()}
+        return Searcher.sorted_facets(counts)
+
+    @staticmethod
+    def sorted_facets(counts: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, int]]]:
+        """Each facet's values, most frequent first."""
+        return {name: sorted(((v, n) for v, n in counts.get(name, {}).items() if n),
+                             key=lambda kv: (-kv[1], kv[0])) for name in FACETS}

@@ -6,7 +6,7 @@ typed the value.
 from __future__ import annotations
 
 from ..config import Config
-from ..dates import date_key, normalize_date
+from ..dates import filter_span, normalize_date
 from ..models import Filters
 
 MODES = ("hybrid", "keyword", "semantic")
@@ -58,8 +58,8 @@ def check_filters(filters: Filters, config: Config) -> Filters:
             dates[name] = normalize_date(value)
         except ValueError as exc:
             raise InvalidParameter(name, str(exc)) from None
-    if (dates["date_from"] and dates["date_to"]
-            and date_key(dates["date_from"]) > date_key(dates["date_to"], upper=True)):
+    bounds = filter_span(dates["date_from"], dates["date_to"])
+    if bounds and bounds[0] > bounds[1]:
         raise InvalidParameter("date_from", "is after date_to")
     return Filters(languages=languages,
                    kinds=[v.strip().lower() for v in filters.kinds if v.strip()],

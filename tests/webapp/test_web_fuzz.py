@@ -12,8 +12,7 @@ import time
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, event, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, event, example, given, settings, strategies as st
 
 from indexer.config import SearchConfig
 from indexer.search.query import QueryReader

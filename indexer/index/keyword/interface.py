@@ -2,7 +2,8 @@
 
 A keyword index is opened on a generation's `keyword/` folder and offers
 `writer()` (add passages, commit at exit), `search(tree, filters, limit, also)`
-(the best `limit` passages as `KeywordResult`), `matches(...)` (every match, best
+(the best `limit` passages as `KeywordResult`, with facet counts over all
+matches on request), `matches(...)` (every match, best
 first, as `KeywordMatches`), `terms_of(...)` and `highlight(...)` (the analysed
 terms a query matched, and a passage's text with exactly those forms in <mark>).
 Query trees are written over the virtual fields `title`, `section` and `body`;
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+FACET_FIELDS = ("language", "kind", "source")  # what search results are faceted by
 
 
 @dataclass
@@ -25,6 +28,8 @@ class KeywordResult:
     hits: list[KeywordHit]
     total: int
     terms: dict[str, frozenset[str]]  # analyzed query terms by language, for highlighting
+    # when asked for: {facet field: {value: count}} over every match, not only `hits`
+    facets: dict[str, dict[str, int]] | None = None
 
 
 @dataclass

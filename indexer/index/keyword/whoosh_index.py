@@ -14,16 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from markupsafe import escape
-from whoosh import highlight as wh
-from whoosh import index as windex
-from whoosh import query as wq
-from whoosh import scoring
+from whoosh import highlight as wh, index as windex, query as wq, scoring, sorting
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.idsets import BitSet
 
-from ...dates import date_key
+from ...dates import date_span, filter_span
 from ...models import Filters
 from .analyzers import analyzer_for
-from .interface import KeywordHit, KeywordMatches, KeywordResult
+from .interface import FACET_FIELDS, KeywordHit, KeywordMatches, KeywordResult
 
 MAX_PREFIX_EXPANSIONS = 64
 MAX_PREFIX_SCAN = 20000
@@ -34,7 +32,9 @@ def _schema(languages: list[str]) -> Schema:
         passage_id=ID(stored=True, unique=True),
         doc_id=ID(stored=True),
         language=ID, kind=ID, source=ID,
-        date_key=NUMERIC(int, bits=32, signed=False),
+        # signed: Whoosh's unsigned 32-bit ranges miss or admit documents at some bounds
+        date_start=NUMERIC(int, bits=32, signed=True),
+        date_end=NUMERIC(int, bits=32, signed=True),
     )
     for lang in languages:
         analyzer = analyzer_for(lang)
@@ -124,9 +124,10 @@ class KeywordIndex:
 
         def add(passage, title: str, kind: str, source: str, published: str):
             lang = passage.language
+            first, last = date_span(published)
             writer.add_document(
                 passage_id=passage.passage_id, doc_id=passage.doc_id, language=lang,
-                kind=kind, source=source, date_key=date_key(published),
+                kind=kind, source=source, date_start=first, date_end=last,
                 **{f"title_{lang}": title, f"section_{lang}": passage.section,
                    f"body_{lang}": passage.text})
 
@@ -235,11 +236,23 @@ class KeywordIndex:
                               ("source", filters.sources)):
             if values:
                 parts.append(wq.Or([wq.Term(field, v) for v in values]))
-        if filters.date_from or filters.date_to:
-            lo = date_key(filters.date_from) if filters.date_from else 1
-            hi = date_key(filters.date_to, upper=True) if filters.date_to else 99999999
-            parts.append(wq.NumericRange("date_key", max(lo, 1), hi))
+        bounds = filter_span(filters.date_from, filters.date_to)
+        if bounds:  # the rule of dates.span_in_range: the document's whole period inside
+            parts += [wq.NumericRange("date_start", *bounds), wq.NumericRange("date_end", *bounds)]
         return wq.And(parts) if parts else None
+
+    def _allowed(self, filters: Filters) -> BitSet | None:
+        """The passages the filters admit, as a document set (None: no filter).
+
+        Computed here rather than handed to Whoosh as a query: Whoosh treats a filter
+        that admits nothing as no filter when it counts matches, so a search whose
+        filter excluded everything reported every match in its total.
+        """
+        fq = self.filter_query(filters)
+        if fq is None:
+            return None
+        searcher = self._searcher()
+        return BitSet(searcher.docs_for_query(fq), size=searcher.doc_count_all())
 
     def doc_count(self) -> int:
         return self._searcher().doc_count()
@@ -249,15 +262,20 @@ class KeywordIndex:
         return self.query_terms(self._with_translations(tree, also))
 
     def search(self, tree: wq.Query, filters: Filters, limit: int,
-               also: dict[str, wq.Query] | None = None) -> KeywordResult:
-        """`also`: translations of the query by language, each searched in that language only."""
+               also: dict[str, wq.Query] | None = None, facets: bool = False) -> KeywordResult:
+        """`also`: translations of the query by language, each searched in that language only.
+        `facets`: also count FACET_FIELDS' values over every match."""
         q = self._with_translations(tree, also)
         terms = self.query_terms(q)
-        if q is wq.NullQuery:
-            return KeywordResult([], 0, terms)
-        results = self._searcher().search(q, limit=limit, filter=self.filter_query(filters))
+        allowed = self._allowed(filters)
+        if q is wq.NullQuery or allowed is not None and not allowed:
+            return KeywordResult([], 0, terms, {f: {} for f in FACET_FIELDS} if facets else None)
+        grouped = dict(groupedby=list(FACET_FIELDS), maptype=sorting.Count) if facets else {}
+        results = self._searcher().search(q, limit=limit, filter=allowed, **grouped)
         hits = [KeywordHit(hit["passage_id"], float(hit.score)) for hit in results]
-        return KeywordResult(hits, len(results), terms)
+        counts = ({f: {value or "": n for value, n in results.groups(f).items()}
+                   for f in FACET_FIELDS} if facets else None)
+        return KeywordResult(hits, len(results), terms, counts)
 
     def matches(self, tree: wq.Query, filters: Filters,
                 also: dict[str, wq.Query] | None = None) -> KeywordMatches:
@@ -268,9 +286,10 @@ class KeywordIndex:
         """
         q = self._with_translations(tree, also)
         terms = self.query_terms(q)
-        if q is wq.NullQuery:
+        allowed = self._allowed(filters)
+        if q is wq.NullQuery or allowed is not None and not allowed:
             return KeywordMatches(0, terms, iter(()))
-        results = self._searcher().search(q, limit=None, filter=self.filter_query(filters))
+        results = self._searcher().search(q, limit=None, filter=allowed)
         return KeywordMatches(len(results), terms,
                               (KeywordHit(hit["passage_id"], float(hit.score)) for hit in results))
 

@@ -1,0 +1,118 @@
+"""Filters that filter: random combinations of language, kind, source and date range
+(full and partial dates, open ends) over a real index of documents dated by year, by
+month, by day and undated. In every mode each hit satisfies the filter, the total is
+the number of hits reachable by paging, facet counts are the hits they stand for, and
+in keyword mode the total is the number of matching passages."""
+from __future__ import annotations
+
+import datetime
+import json
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
+
+from indexer.config import load_config
+from indexer.dates import date_span, filter_span, span_in_range
+from indexer.index.build import build_index
+from indexer.index.reader import IndexHandle
+from indexer.models import Filters
+from indexer.search.searcher import SearchRequest, Searcher
+from indexer.search.validation import InvalidParameter, check_filters
+
+from conftest import write_config
+
+DATES = ["", "2022-06", "2022-06-15", "2023", "2023-02", "2023-02-28", "2024", "2024-02",
+         "2024-02-29", "2024-12-31", "2025", "2025-01"]
+KINDS = ["news", "press-release", "disclosure"]
+SOURCES = ["Corriere", "Reuters", "Il Sole"]
+EN = ("The harbour authority approved the zefiro wind project after a long public hearing, "
+      "and the regional council said the turbines would be installed next spring.")
+IT = ("L'autorità portuale ha approvato il progetto eolico zefiro dopo una lunga udienza "
+      "pubblica, e il consiglio regionale ha detto che le turbine saranno installate.")
+
+
+def _article(i: int) -> dict:
+    text, lang = (EN, "en") if i % 2 == 0 else (IT, "it")
+    return {"id": f"a{i}", "title": f"Zefiro {lang} report {i}", "text": f"{text} Item {i}.",
+            "date": DATES[i % len(DATES)], "kind": KINDS[i % len(KINDS)],
+            "source": SOURCES[(i // 2) % len(SOURCES)]}
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory, embedder):
+    """A searcher over 36 short articles, each one passage, with every kind of date."""
+    tmp = tmp_path_factory.mktemp("dated")
+    dump = tmp / "news.jsonl"
+    dump.write_text("\n".join(json.dumps(_article(i), ensure_ascii=False) for i in range(36)))
+    config = load_config(write_config(tmp, [dump]))
+    build_index(config, embedder=embedder, progress=False)
+    searcher = Searcher(config, IndexHandle(config), embedder)
+    index = searcher.handle.get()
+    passages = {p.passage_id: p for p in
+                index.store.passages_by_row(range(len(index.vectors))).values()}
+    docs = index.store.documents(sorted({p.doc_id for p in passages.values()}))
+    assert len(docs) == 36 and {d.published for d in docs.values()} == set(DATES)
+    return config, searcher, passages, docs
+
+
+def _matches(filters: Filters, passage, doc) -> bool:
+    bounds = filter_span(filters.date_from, filters.date_to)
+    return ((not filters.languages or passage.language in filters.languages)
+            and (not filters.kinds or doc.kind in filters.kinds)
+            and (not filters.sources or doc.source in filters.sources)
+            and (bounds is None or span_in_range(date_span(doc.published), bounds)))
+
+
+partial_dates = st.one_of(
+    st.just(""),
+    st.integers(2021, 2026).map(str),
+    st.tuples(st.integers(2021, 2026), st.integers(1, 12)).map(lambda ym: f"{ym[0]}-{ym[1]:02d}"),
+    st.dates(datetime.date(2021, 1, 1), datetime.date(2026, 12, 31)).map(datetime.date.isoformat))
+filter_sets = st.builds(
+    Filters,
+    languages=st.lists(st.sampled_from(["en", "it"]), unique=True, max_size=2),
+    kinds=st.lists(st.sampled_from(KINDS + ["encyclopedia"]), unique=True, max_size=2),
+    sources=st.lists(st.sampled_from(SOURCES + ["Nobody"]), unique=True, max_size=2),
+    date_from=partial_dates, date_to=partial_dates)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(filters=filter_sets)
+def test_every_mode_honours_random_filters(dated, filters):
+    config, searcher, passages, docs = dated
+    try:
+        filters = check_filters(filters, config)
+    except InvalidParameter:
+        assume(False)
+    expected = {p.passage_id for p in passages.values()
+                if _matches(filters, p, docs[p.doc_id])}
+    for mode in ("keyword", "semantic", "hybrid"):
+        r = searcher.search(SearchRequest("zefiro", mode, filters, 1, 100, xlang=False))
+        for hit in r.hits:
+            assert _matches(filters, passages[hit.passage_id], docs[hit.doc_id]), \
+                (mode, filters, hit.published, hit.language, hit.kind, hit.source)
+        assert r.total == len(r.hits), (mode, filters, r.total, len(r.hits))
+        for facet, field in (("language", "language"), ("kind", "kind"), ("source", "source")):
+            counted = Counter(getattr(h, field) for h in r.hits)
+            assert dict(r.facets[facet]) == dict(counted), (mode, facet, r.facets[facet])
+        if mode == "keyword":
+            assert {h.passage_id for h in r.hits} == expected, (filters, r.total, len(expected))
+
+
+@pytest.mark.parametrize("date_from, date_to, dated_inside", [
+    ("2024-01-01", "", {"2024", "2024-02", "2024-02-29", "2024-12-31", "2025", "2025-01"}),
+    ("2025-01-01", "2025-12-31", {"2025", "2025-01"}),
+    ("", "2022-06-15", {"2022-06-15"}),  # June 2022 is not wholly before the 15th
+    ("2024-02", "2024-02", {"2024-02", "2024-02-29"}),
+    ("2023", "2023", {"2023", "2023-02", "2023-02-28"}),
+])
+def test_partial_dates_match_only_when_wholly_inside(dated, date_from, date_to, dated_inside):
+    _, searcher, _, _ = dated
+    for mode in ("keyword", "semantic", "hybrid"):
+        r = searcher.search(SearchRequest("zefiro", mode, Filters(date_from=date_from,
+                                                                  date_to=date_to), 1, 100,
+                                          xlang=False))
+        assert {h.published for h in r.hits} <= dated_inside, (mode, date_from, date_to)
+        if mode == "keyword":
+            assert {h.published for h in r.hits} == dated_inside
