@@ -34,6 +34,10 @@ class ParsedQuery:
     tree: wq.Query | None  # over the virtual fields; None when nothing is left to search
     semantic_text: str  # words for the embedding model, syntax and NOT-ed words removed
     notices: list[str] = field(default_factory=list)
+    # for query translation: the loose words (semantic_text less the quoted phrases) and
+    # the phrases, each translated whole and searched as a phrase, never as loose words
+    translatable_text: str = ""
+    phrases: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -160,7 +164,8 @@ def _plain_words(text: str) -> list[str]:
     return words
 
 
-def _semantic_text(tokens: list[str]) -> str:
+def _positive_terms(tokens: list[str]) -> list[str]:
+    """The query's words and "quoted phrases", without syntax, fields or NOT-ed words."""
     words, skip_next = [], False
     for tok in tokens:
         if tok == "NOT":
@@ -174,8 +179,17 @@ def _semantic_text(tokens: list[str]) -> str:
         m = _FIELD_PREFIX.match(tok)
         if m and m.group(1).lower() in FIELDS:
             tok = m.group(2)
-        words.append(tok.strip('"*'))
-    return " ".join(w for w in words if w)
+        if tok.strip('"*'):
+            words.append(tok)
+    return words
+
+
+def _parsed(text: str, tree: wq.Query, tokens: list[str], notices: list[str]) -> ParsedQuery:
+    terms = _positive_terms(tokens)
+    loose = [t.strip('"*') for t in terms if not t.startswith('"')]
+    phrases = [t.strip('"*') for t in terms if t.startswith('"')]
+    return ParsedQuery(text, tree, " ".join(t.strip('"*') for t in terms), notices,
+                       " ".join(loose), phrases)
 
 
 class QueryReader:
@@ -235,4 +249,4 @@ class QueryReader:
         if tree is None:
             notices.append("NOT only excludes: add words to search for, e.g. stellantis NOT opel.")
             return ParsedQuery(text, None, "", notices)
-        return ParsedQuery(text, tree, _semantic_text(tokens), notices)
+        return _parsed(text, tree, tokens, notices)

@@ -180,11 +180,29 @@ def test_english_query_finds_italian_article_by_keywords_alone(client):
 
 
 @requires_apertium
+def test_a_quoted_phrase_stays_exact_in_translation(client):
+    phrase = '"Average Training Hours of Senior Management Employees"'
+    body = client.get("/api/search", query_string={"q": phrase, "mode": "keyword",
+                                                   "per_page": 50, "xlang": 1}).get_json()
+    # the phrase is translated whole and searched as a phrase, which no Italian passage has
+    assert body["hits"] and {h["language"] for h in body["hits"]} == {"en"}
+    assert [a["text"][0] + a["text"][-1] for a in body["also_searched"]] == ['""']
+    assert all("Average Training Hours of Senior Management Employees".lower()
+               in " ".join(h["text"].split()).lower() for h in body["hits"])
+    # the words outside the phrase are still translated and searched
+    mixed = client.get("/api/search", query_string={"q": phrase + " growth speed",
+                                                    "mode": "keyword", "xlang": 1}).get_json()
+    assert mixed["also_searched"] and "average" not in mixed["also_searched"][0]["text"].lower()
+
+
+@requires_apertium
 def test_query_language_is_read_from_the_translator(apertium, config):
     qt = QueryTranslator(apertium, ["en", "it"], "en")
     reader = QueryReader(config.search)
     english = qt.translate(reader.parse('"electric vehicles" AND title:production NOT opel'))
-    assert english.source == "en" and "veicoli" in english.searched["it"]
+    # a quoted phrase is translated whole and searched as a phrase, not as loose words
+    assert english.source == "en" and ["veicoli", "elettrici"] in english.phrases["it"]
+    assert "veicoli" not in english.searched["it"]
     assert "opel" not in " ".join(english.searched["it"])  # NOT-ed words are not searched
     italian = qt.translate(reader.parse("veicoli elettrici"))
     assert italian.source == "it" and "vehicles" in italian.searched["en"]
