@@ -8,9 +8,7 @@ columns; without one they stay empty.
 """
 from __future__ import annotations
 
-import html
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
+from ..search.snippets import marked_text, snippet_runs
 from ..translate.interface import TranslationError
 
 if TYPE_CHECKING:
@@ -32,26 +31,6 @@ NUMERIC_COLUMNS = frozenset({"rank", "score"})
 NO_HIT = "none"  # matched_by of the row standing for a batch query without hits
 
 Translate = Callable[[list[str], str, str], list[str]]
-
-_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
-
-
-def snippet_runs(snippet_html: str) -> list[tuple[str, bool]]:
-    """(text, matched) runs of a snippet built by `indexer.search.snippets` (escaped text + <mark>)."""
-    runs, pos = [], 0
-    for m in _MARK.finditer(snippet_html):
-        if m.start() > pos:
-            runs.append((html.unescape(snippet_html[pos:m.start()]), False))
-        runs.append((html.unescape(m.group(1)), True))
-        pos = m.end()
-    if pos < len(snippet_html):
-        runs.append((html.unescape(snippet_html[pos:]), False))
-    return [(text, matched) for text, matched in runs if text]
-
-
-def marked_text(runs: list[tuple[str, bool]]) -> str:
-    return "".join(f"[[{text}]]" if matched else text for text, matched in runs)
-
 
 def export_time() -> str:
     """Now, as ISO 8601 in UTC to the second."""

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 
 from ..models import Filters
+from .snippets import marked_text, snippet_runs
+
+TERMINAL_MARKS = ("\x1b[1;7m", "\x1b[0m")  # matched terms in bold reverse video
 
 
 def filters_from_args(args) -> Filters:
@@ -49,11 +53,12 @@ def cmd_search(args, config) -> int:
     for lang, text in response.also_searched.items():
         print(f"also searched ({lang}, machine translation): {text}")
     print(f"{response.total} hits ({response.mode}, {response.seconds * 1000:.0f} ms)")
+    marks = TERMINAL_MARKS if sys.stdout.isatty() else ("[[", "]]")
     for h in response.hits:
         section = f" › {h.section}" if h.section else ""
         print(f"{h.rank:3d}. [{h.language}] {h.title} — {h.source or 'unknown source'}, "
               f"{h.published or 'undated'} ({h.matched_by}){section}")
-        print(f"     {' '.join(h.text.split())[:200]}")
+        print(f"     {' '.join(marked_text(snippet_runs(h.snippet), *marks).split())}")
     return 0
 
 

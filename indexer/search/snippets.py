@@ -5,6 +5,9 @@ containing `<script>` shows the characters, never runs them.
 """
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 from markupsafe import escape
 
@@ -14,6 +17,25 @@ from ..ingest.passages import split_sentences
 from ..models import Passage
 
 MAX_SENTENCES = 24  # sentences per passage considered for a semantic snippet
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+
+
+def snippet_runs(snippet_html: str) -> list[tuple[str, bool]]:
+    """(text, matched) runs of a snippet made here (escaped text + <mark>)."""
+    runs, pos = [], 0
+    for m in _MARK.finditer(snippet_html):
+        if m.start() > pos:
+            runs.append((html.unescape(snippet_html[pos:m.start()]), False))
+        runs.append((html.unescape(m.group(1)), True))
+        pos = m.end()
+    if pos < len(snippet_html):
+        runs.append((html.unescape(snippet_html[pos:]), False))
+    return [(text, matched) for text, matched in runs if text]
+
+
+def marked_text(runs: list[tuple[str, bool]], start: str = "[[", end: str = "]]") -> str:
+    """A snippet as plain text, matched terms between `start` and `end` ([[like this]])."""
+    return "".join(f"{start}{text}{end}" if matched else text for text, matched in runs)
 
 
 def truncate(text: str, max_chars: int) -> str:

@@ -89,6 +89,10 @@ def test_cli_index_and_search(tmp_path, small_corpus, capsys):
     assert main(["--config", str(cfg), "search", "veicoli", "--mode", "keyword", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["hits"][0]["doc_id"] == "001_c78aecbcbfb51514"
+    # the plain listing shows each hit's snippet, matched terms marked, not the passage start
+    assert main(["--config", str(cfg), "search", "veicoli", "--mode", "keyword"]) == 0
+    listing = capsys.readouterr().out
+    assert "[[veicoli]]" in listing or "[[veicolo]]" in listing
     assert main(["--config", str(cfg), "search", "x", "--lang", "ro"]) == 2
     assert "unknown language" in capsys.readouterr().err
 
