@@ -21,7 +21,8 @@ def search():
     response = s.search(req)
     return jsonify({
         "query": response.query, "mode": response.mode, "total": response.total,
-        "page": response.page, "per_page": response.per_page, "notice": response.notice,
+        "page": response.page, "per_page": response.per_page, "sort": req.sort,
+        "notice": response.notice,
         "filters": asdict(req.filters),
         "facets": {name: [{"value": v, "count": c} for v, c in values]
                    for name, values in response.facets.items()},

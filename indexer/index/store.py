@@ -93,6 +93,12 @@ class Store:
         sql = f"SELECT {columns} FROM documents WHERE doc_id IN ({{marks}})"
         return {row[0]: Document(*row) for row in self._where_in(sql, doc_ids)}
 
+    def passage_dates(self, passage_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """First and last day (YYYYMMDD; 0 when undated) of each passage's document."""
+        return {pid: (first or 0, last or 0) for pid, first, last in self._where_in(
+            "SELECT p.passage_id, d.date_start, d.date_end FROM passages p JOIN documents d "
+            "USING (doc_id) WHERE p.passage_id IN ({marks})", passage_ids)}
+
     def facet_values(self, passage_ids: list[str]) -> list[tuple[str, str, str]]:
         """(language, kind, source) of each passage, for facet counts."""
         return list(self._where_in(

@@ -34,6 +34,7 @@ class SearchRequest:
     per_page: int = 10
     xlang: bool | None = None  # also search the translated query; None: [translation] default
     translate: str = ""  # language to translate hits into ("" = none)
+    sort: str = "relevance"  # or "newest" / "oldest" first (undated documents last)
 
 
 @dataclass
@@ -204,10 +205,15 @@ class Searcher:
         # Keyword and semantic rankings do not depend on depth, so a deeper page just
         # reads further; a fused ranking does, so hybrid always fuses the same depth and
         # every page is a slice of one list.
+        # Sorting by date reorders the whole result set, so keyword mode then reads every
+        # match up to the paging limit.
         depth = (cfg.candidates if request.mode == "hybrid"
+                 else cfg.max_results if request.sort != "relevance" and request.mode == "keyword"
                  else max(cfg.candidates, page * per_page))
         ranking = self.rank(index, request.query, request.mode, request.filters, depth,
                             xlang=request.xlang, facets=True)
+        if request.sort != "relevance":
+            ranking.fused = self.by_date(index, ranking.fused, newest=request.sort == "newest")
         notices = ranking.notices + notices
         total = (ranking.keyword_total if request.mode == "keyword" else len(ranking.fused))
         window = ranking.fused[(page - 1) * per_page: page * per_page]
@@ -247,6 +253,19 @@ class Searcher:
                 passage_id=passage.passage_id, ordinal=passage.ordinal, text=passage.text,
                 snippet=snippet, matched_by=item.matched_by, ranks=dict(item.ranks)))
         return hits
+
+    @staticmethod
+    def by_date(index: Index, fused: list[Fused], newest: bool) -> list[Fused]:
+        """The hits by their document's date (newest: by last day, descending; oldest: by
+        first day, ascending), undated last, relevance breaking ties."""
+        dates = index.store.passage_dates([f.passage_id for f in fused])
+
+        def key(item: tuple[int, Fused]):
+            rank, hit = item
+            first, last = dates.get(hit.passage_id, (0, 0))
+            return (first == 0, -last if newest else first, rank)
+
+        return [hit for _, hit in sorted(enumerate(fused), key=key)]
 
     @staticmethod
     def facets(index: Index, fused: list[Fused]) -> dict[str, list[tuple[str, int]]]:

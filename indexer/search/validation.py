@@ -28,6 +28,16 @@ def check_mode(mode: str | None, config: Config) -> str:
     return mode
 
 
+SORTS = ("relevance", "newest", "oldest")
+
+
+def check_sort(sort: str | None) -> str:
+    sort = (sort or "relevance").strip().lower()
+    if sort not in SORTS:
+        raise InvalidParameter("sort", f"must be one of {', '.join(SORTS)}")
+    return sort
+
+
 def check_int(name: str, value, default: int, lo: int, hi: int) -> int:
     if value in (None, ""):
         return default

@@ -116,3 +116,28 @@ def test_partial_dates_match_only_when_wholly_inside(dated, date_from, date_to, 
         assert {h.published for h in r.hits} <= dated_inside, (mode, date_from, date_to)
         if mode == "keyword":
             assert {h.published for h in r.hits} == dated_inside
+
+
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_newest_and_oldest_first_order_the_whole_result_set(dated, mode):
+    _, searcher, _, docs = dated
+    relevance = searcher.search(SearchRequest("zefiro", mode, Filters(), 1, 100, xlang=False))
+    for sort, newest in (("newest", True), ("oldest", False)):
+        r = searcher.search(SearchRequest("zefiro", mode, Filters(), 1, 100, xlang=False,
+                                          sort=sort))
+        assert r.total == relevance.total and {h.passage_id for h in r.hits} == {
+            h.passage_id for h in relevance.hits}
+        spans = [date_span(docs[h.doc_id].published) for h in r.hits]
+        dated_spans = [s for s in spans if s[0]]
+        assert spans == dated_spans + [(0, 0)] * (len(spans) - len(dated_spans))  # undated last
+        keys = [-last if newest else first for first, last in dated_spans]
+        assert keys == sorted(keys), (sort, [docs[h.doc_id].published for h in r.hits])
+    if mode == "keyword":  # small pages of a sorted search are slices of one order
+        first = searcher.search(SearchRequest("zefiro", mode, Filters(), 1, 5, xlang=False,
+                                              sort="newest"))
+        second = searcher.search(SearchRequest("zefiro", mode, Filters(), 2, 5, xlang=False,
+                                               sort="newest"))
+        whole = searcher.search(SearchRequest("zefiro", mode, Filters(), 1, 10, xlang=False,
+                                              sort="newest"))
+        assert [h.passage_id for h in first.hits + second.hits] == [
+            h.passage_id for h in whole.hits]

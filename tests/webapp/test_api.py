@@ -16,6 +16,9 @@ def test_search_api_shape_over_http(live_server):
     assert hit["doc_id"] == "001_c78aecbcbfb51514" and hit["language"] == "it"
     assert "<mark>" in hit["snippet"] and "<mark>" not in hit["text"]
     assert hit["matched_by"] == "keyword" and hit["ranks"] == {"keyword": 1}
+    newest = requests.get(f"{live_server}/api/search", timeout=30,
+                          params={"q": "Leapmotor", "mode": "keyword", "sort": "newest"}).json()
+    assert newest["sort"] == "newest" and newest["hits"][0]["published"] == "2025"
 
 
 def test_document_api_over_http(live_server):
@@ -33,6 +36,7 @@ def test_bad_parameters_are_400_json(live_server):
     for params in ({"q": "x", "mode": "fuzzy"}, {"q": "x", "page": "abc"},
                    {"q": "x", "page": "0"}, {"q": "x", "per_page": "100000"},
                    {"q": "x", "lang": "ro"}, {"q": "x", "date_from": "yesterday"},
+                   {"q": "x", "sort": "random"},
                    {"q": "x", "date_from": "2025-01-01", "date_to": "2024-01-01"}):
         r = requests.get(f"{live_server}/api/search", params=params, timeout=30)
         assert r.status_code == 400, params
