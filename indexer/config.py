@@ -37,6 +37,7 @@ class IndexConfig:
     writer_limit_mb: int = 256
     writer_procs: int = 1
     keep_generations: int = 1
+    max_shrink: float = 0.5
 
 
 @dataclass
@@ -45,6 +46,9 @@ class EmbedderConfig:
     model: str = ""
     threads: int = 1
     batch_size: int = 32
+    # what a passage is embedded with besides its text: the document title and/or the
+    # section heading path, as a reader sees them above the passage
+    context: list[str] = field(default_factory=lambda: ["title", "section"])
 
 
 @dataclass
@@ -191,8 +195,12 @@ def validate(config: Config) -> Config:
         if not isinstance(value, str) or not _HASH.match(value):
             raise ConfigError(f"[access] {name} must be a password hash made by `newsdesk "
                               f"hash-secret`, never the secret itself")
+    if set(config.embedder.context) - {"title", "section"}:
+        raise ConfigError('[embedder] context lists only "title" and "section"')
     if config.index.passage_min_words > config.index.passage_max_words:
         raise ConfigError("[index] passage_min_words must not exceed passage_max_words")
+    if not 0.0 <= config.index.max_shrink <= 1.0:
+        raise ConfigError("[index] max_shrink must be between 0 and 1")
     t = config.translation
     if t.backend not in ("apertium", "none"):
         raise ConfigError("[translation] backend must be apertium or none")

@@ -33,7 +33,7 @@ def effective_settings(config: Config, embedder_name: str) -> dict:
         "corpus": {"languages": config.corpus.languages,
                    "default_language": config.corpus.default_language},
         "embedder": {"name": config.embedder.name, "model": config.embedder.model,
-                     "vector_space": embedder_name},
+                     "vector_space": embedder_name, "context": config.embedder.context},
     }
 
 
@@ -75,7 +75,8 @@ def to_markdown(run: Run) -> str:
         f"{'sample of ' + str(run.sample) + ' queries per set' if run.sample else 'all queries'}"
         f", {run.seconds:.0f} s in all.",
         "",
-        f"Configuration: embedder `{run.settings['embedder']['vector_space']}`, passages "
+        f"Configuration: embedder `{run.settings['embedder']['vector_space']}` "
+        f"(context: {', '.join(run.settings['embedder'].get('context', [])) or 'none'}), passages "
         f"{idx['passage_min_words']}–{idx['passage_max_words']} words, "
         f"{_changed_search_settings(run.settings)}"
         + (f"; overrides: {', '.join(run.overrides)}" if run.overrides else "") + ".",

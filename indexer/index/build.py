@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sqlite3
 import time
 from collections import Counter
@@ -32,6 +33,10 @@ from .store import Store, StoreWriter
 from .vectors import VectorWriter, open_vectors
 
 DEFAULT_KIND = "news"
+
+
+class ShrinkRefused(ValueError):
+    """A build not published because it would empty the index or drop too much of it."""
 
 
 @dataclass
@@ -74,6 +79,7 @@ def settings_fingerprint(config: Config, embedder_name: str) -> dict:
         "max_document_mb": config.corpus.max_document_mb,
         "passage_words": [config.index.passage_min_words, config.index.passage_max_words],
         "embedder": embedder_name,
+        "embedding_context": config.embedder.context,
     }
 
 
@@ -91,6 +97,12 @@ def _title(src: SourceDocument, blocks) -> str:
     first = blocks[0].text if blocks else ""
     words = first.split()
     return " ".join(words[:14]) + (" …" if len(words) > 14 else "")
+
+
+def _opening_words(title: str, text: str) -> bool:
+    """Whether `title` is only the first words of `text` (a title made up by `_title`)."""
+    head = " ".join(title.removesuffix(" …").split())
+    return bool(head) and " ".join(text.split()).startswith(head)
 
 
 class _EmbeddingCache:
@@ -159,7 +171,8 @@ class _Builder:
             ptext = text[span.start:span.end]
             plang = language if len(spans) == 1 else self.detector.detect(ptext, fallback=language)
             passage = Passage(f"{doc_id}.p{n}", doc_id, n, span.section, span.start, span.end,
-                              plang, ptext, _hash(ptext))
+                              plang, ptext)
+            passage.text_hash = _hash(self.embedding_text(passage, doc))
             self.pending.append((passage, doc))
             self.report.passage_languages[plang] += 1
         self.report.documents += 1
@@ -168,6 +181,16 @@ class _Builder:
             self.report.warnings.append(Skipped(src.origin, src.warning))
         if len(self.pending) >= self.config.index.batch_size:
             self.flush(add_keyword)
+
+    def embedding_text(self, passage: Passage, doc: Document) -> str:
+        """What the encoder reads for a passage: its context (title, section path, as
+        configured) and its text. Its hash keys embedding reuse, so a retitled document
+        is embedded again."""
+        context = {"title": doc.title, "section": passage.section}
+        if _opening_words(doc.title, passage.text):
+            context["title"] = ""  # a title made of the passage's own first words adds nothing
+        parts = [context[name] for name in self.config.embedder.context if context[name]]
+        return "\n".join(parts + [passage.text])
 
     def flush(self, add_keyword) -> None:
         if not self.pending:
@@ -182,7 +205,8 @@ class _Builder:
             else:
                 vectors[i] = cached
         if missing:
-            vectors[missing] = self.embedder.encode([passages[i].text for i in missing])
+            vectors[missing] = self.embedder.encode(
+                [self.embedding_text(*self.pending[i]) for i in missing])
         self.report.embeddings_computed += len(missing)
         self.report.embeddings_reused += len(passages) - len(missing)
         for passage, row in zip(passages, self.vectors.append(vectors)):
@@ -198,9 +222,35 @@ class _Builder:
         self.vectors.close()
 
 
+def _shrink_refusal(root: Path, report: BuildReport, max_shrink: float) -> str | None:
+    """Why a build of `report.documents` must not replace the live index (None: it may).
+
+    An empty build, or one losing over `max_shrink` of the live documents, is almost
+    always a mistyped or unmounted path, and publishing it would blank every search.
+    """
+    try:
+        live = generations.read_manifest(generations.current_dir(root)).get("documents", 0)
+    except generations.IndexUnavailable:  # no usable live index: nothing to protect
+        live = 0
+    new = report.documents
+    if new and live - new <= max_shrink * live:
+        return None
+    why = "none left" if not new else f"over [index] max_shrink = {max_shrink:.0%} lost"
+    if report.skipped:
+        why += f"; skipped {report.skipped[0].origin}: {report.skipped[0].reason}"
+    kept = "The live index is kept" if live else "Nothing was published"
+    return (f"refusing to publish an index of {new} documents: the live index has {live} "
+            f"({why}). {kept}. Check the paths, or pass --allow-shrink to publish it anyway.")
+
+
 def build_index(config: Config, paths: list[Path] | None = None, full: bool = False,
-                embedder: Embedder | None = None, progress: bool = True) -> BuildReport:
-    """Build a new index generation from `paths` (default: the config's corpus)."""
+                embedder: Embedder | None = None, progress: bool = True,
+                allow_shrink: bool = False) -> BuildReport:
+    """Build a new index generation from `paths` (default: the config's corpus).
+
+    Raises ShrinkRefused, keeping the live index, if the build holds no documents or
+    drops more than `[index] max_shrink` of the live ones, unless `allow_shrink`.
+    """
     started = time.perf_counter()
     paths = [Path(p) for p in (paths or config.corpus_paths)]
     root = config.index_path
@@ -241,6 +291,11 @@ def build_index(config: Config, paths: list[Path] | None = None, full: bool = Fa
             builder.flush(add_keyword)
             bar.close()
         builder.close()
+        refusal = None if allow_shrink else _shrink_refusal(root, report,
+                                                             config.index.max_shrink)
+        if refusal:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            raise ShrinkRefused(refusal)
         report.seconds = time.perf_counter() - started
         manifest = {
             "format_version": generations.FORMAT_VERSION,

@@ -134,27 +134,30 @@ def test_live_server_follows_rebuilds_without_a_failed_request(tmp_path, embedde
 
     try:
         with ThreadPoolExecutor(8) as pool:
-            workers = [pool.submit(hammer, w) for w in range(8)]
-            generations_seen = []
-            for round_ in range(2):  # the second rebuild also prunes the first generation
-                marker = f"Quokkamarker{round_}"
-                add_articles(corpus, 30, marker=marker, seed=10 + round_)
-                done = subprocess.run(CLI + ["--config", str(cfg_path), "index", "--quiet"],
-                                      env=ENV, capture_output=True, text=True, timeout=300)
-                assert done.returncode == 0, done.stderr
-                deadline = time.monotonic() + 30
-                while time.monotonic() < deadline:
-                    found = requests.get(f"{base}/api/search", timeout=60, params={
-                        "q": marker.lower(), "mode": "keyword"}).json()
-                    if found["total"] == 1:
-                        break
-                    time.sleep(0.2)
-                assert found["total"] == 1, f"the server did not pick up rebuild {round_}"
-                generations_seen.append(generations.current_name(cfg.index_path))
-            time.sleep(1)
-            stop.set()
-            for w in workers:
-                w.result()
+            try:  # stop the workers on failure too, or leaving `with` waits for them
+                workers = [pool.submit(hammer, w) for w in range(8)]
+                generations_seen = []
+                for round_ in range(2):  # the second rebuild also prunes the first generation
+                    marker = f"Quokkamarker{round_}"
+                    add_articles(corpus, 30, marker=marker, seed=10 + round_)
+                    done = subprocess.run(CLI + ["--config", str(cfg_path), "index", "--quiet"],
+                                          env=ENV, capture_output=True, text=True, timeout=300)
+                    assert done.returncode == 0, done.stderr
+                    deadline = time.monotonic() + 30
+                    while time.monotonic() < deadline:
+                        found = requests.get(f"{base}/api/search", timeout=60, params={
+                            "q": marker.lower(), "mode": "keyword"}).json()
+                        if found["total"] == 1:
+                            break
+                        time.sleep(0.2)
+                    assert found["total"] == 1, f"the server did not pick up rebuild {round_}"
+                    generations_seen.append(generations.current_name(cfg.index_path))
+                time.sleep(1)
+                stop.set()
+                for w in workers:
+                    w.result()
+            finally:
+                stop.set()
     finally:
         stop.set()
         server.close()
