@@ -34,11 +34,22 @@ _BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
 DEFAULT_MAX_BYTES = 64 << 20
 
 
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+
+
+def _supported(path: Path) -> Path | Skipped:
+    """The file, or why it is skipped: one rule for files named directly and files in folders."""
+    if path.suffix.lower() in SUPPORTED_SUFFIXES:
+        return path
+    return Skipped(str(path), f"unsupported file type {path.suffix or '(none)'} (supported: "
+                              f"{', '.join(sorted(SUPPORTED_SUFFIXES))})")
+
+
 def iter_files(paths: list[Path]) -> Iterator[Path | Skipped]:
     """Every indexable file under the given paths, in a stable order."""
     for root in paths:
         if root.is_file():
-            yield root
+            yield _supported(root)
             continue
         if not root.is_dir():
             reason = "not a regular file or folder" if root.exists() else "path does not exist"
@@ -50,10 +61,7 @@ def iter_files(paths: list[Path]) -> Iterator[Path | Skipped]:
                 path = Path(dirpath) / name
                 if name.startswith(".") or name == MANIFEST:
                     continue
-                if path.suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES:
-                    yield path
-                else:
-                    yield Skipped(str(path), f"unsupported file type {path.suffix or '(none)'}")
+                yield _supported(path)
 
 
 def source_signature(paths: list[Path]) -> str:
