@@ -36,6 +36,13 @@ _STRAY_TAG = re.compile(
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+|mailto:[^<>\s]+)>")
 _WIKI_HEADING = re.compile(r"^(={2,6})\s*(.*?)\s*\1$")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
+# Unnumbered top-level headings of reports (English, Italian): alone on their line they
+# start a new section at the rank of a numbered "5.2" (level 2), so the numbered section
+# before them does not run on, and numbered ones after them are not nested under them.
+_TOP_LEVEL_HEADINGS = frozenset(h.casefold() for h in (
+    "Appendix", "Appendices", "Annex", "Annexes", "About this Report", "About the Report",
+    "Glossary", "References", "Methodology", "Index",
+    "Appendice", "Allegato", "Allegati", "Nota metodologica", "Glossario", "Indice"))
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,4})\.?\s+(\S.{0,120})$")
 _MD_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
@@ -237,6 +244,8 @@ def _heading(line: str) -> tuple[int, str] | None:
         m = pattern.match(line)
         if m:
             return len(m.group(1)) - (1 if pattern is _WIKI_HEADING else 0), m.group(2).strip()
+    if line.casefold() in _TOP_LEVEL_HEADINGS:
+        return 2, line
     m = _NUMBERED_HEADING.match(line)
     if m:
         title = m.group(2)
