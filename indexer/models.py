@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+KINDS = ("news", "press-release", "encyclopedia", "disclosure")  # what a document's kind may be
+
 
 @dataclass
 class SourceDocument:

@@ -2,7 +2,9 @@
 
 Everything streams: files are visited one at a time and JSONL dumps line by line,
 so an archive of millions of articles never sits in memory. Anything unreadable is
-yielded as `Skipped` with the reason, and reading goes on.
+yielded as `Skipped` with the reason, and reading goes on. A metadata value that cannot
+be used (an unreadable date, an unknown kind) is left out and reported in the document's
+`warning`; the document is still indexed.
 """
 from __future__ import annotations
 
@@ -14,12 +16,13 @@ import re
 import stat
 import tomllib
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
 from ..dates import normalize_date
-from ..models import Skipped, SourceDocument
+from ..models import KINDS, Skipped, SourceDocument
 from .cleaning import normalize_text
 
 TEXT_SUFFIXES = {".txt", ".md"}
@@ -27,6 +30,7 @@ HTML_SUFFIXES = {".html", ".htm"}
 JSONL_SUFFIXES = {".jsonl"}
 MANIFEST = "manifest.toml"
 META_FIELDS = ("title", "source", "kind", "published", "url")
+MANIFEST_KEYS = ("file", *META_FIELDS)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -45,8 +49,9 @@ def _supported(path: Path) -> Path | Skipped:
                               f"{', '.join(sorted(SUPPORTED_SUFFIXES))})")
 
 
-def iter_files(paths: list[Path]) -> Iterator[Path | Skipped]:
-    """Every indexable file under the given paths, in a stable order."""
+def iter_files(paths: list[Path], manifests: bool = False) -> Iterator[Path | Skipped]:
+    """Every indexable file under the given paths, in a stable order; with `manifests`,
+    also each folder's manifest.toml (in its place in that order)."""
     for root in paths:
         if root.is_file():
             yield _supported(root)
@@ -59,6 +64,8 @@ def iter_files(paths: list[Path]) -> Iterator[Path | Skipped]:
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 path = Path(dirpath) / name
+                if name == MANIFEST and manifests:
+                    yield path
                 if name.startswith(".") or name == MANIFEST:
                     continue
                 yield _supported(path)
@@ -123,36 +130,148 @@ def decode_bytes(data: bytes) -> str:
 
 
 class _Manifests:
-    """Per-folder `manifest.toml` metadata, read once per folder."""
+    """Per-folder `manifest.toml` metadata, read and checked once per folder.
+
+    What cannot describe any document (a broken manifest, an entry without a file or
+    naming a file that is not there, a second entry for one file) goes to `problems`;
+    an entry's unusable values go to its document's warning.
+    """
 
     def __init__(self):
-        self._cache: dict[Path, dict[str, dict]] = {}
+        self._cache: dict[Path, dict[str, tuple[dict, str]]] = {}
         self.problems: list[Skipped] = []
 
-    def lookup(self, path: Path) -> dict:
-        folder = path.parent
+    def lookup(self, path: Path) -> tuple[dict, str]:
+        """The file's metadata fields and what its manifest entry got wrong ("" if nothing)."""
+        return self.check(path.parent).get(path.name, (_NO_METADATA, ""))
+
+    def check(self, folder: Path) -> dict[str, tuple[dict, str]]:
         if folder not in self._cache:
             self._cache[folder] = self._read(folder / MANIFEST)
-        return self._cache[folder].get(path.name, {})
+        return self._cache[folder]
 
-    def _read(self, manifest: Path) -> dict[str, dict]:
+    def _read(self, manifest: Path) -> dict[str, tuple[dict, str]]:
         if not manifest.is_file():
             return {}
         try:
             with open(manifest, "rb") as fh:
-                entries = tomllib.load(fh).get("document", [])
-            return {e["file"]: e for e in entries if isinstance(e, dict) and "file" in e}
-        except (OSError, tomllib.TOMLDecodeError, TypeError) as exc:
-            self.problems.append(Skipped(str(manifest), f"manifest not used: {exc}"))
+                data = tomllib.load(fh)
+        except (OSError, ValueError) as exc:  # ValueError: bad TOML or not UTF-8
+            self._report(manifest, f"manifest not used: {exc}")
             return {}
+        found: dict[str, tuple[dict, str]] = {}
+        first: dict[str, int] = {}
+        for n, entry in self._entries(manifest, data):
+            name = self._file_name(manifest, n, entry)
+            if name in first:
+                self._report(manifest, f"entry {n} is a second entry for {name!r} (the first "
+                                       f"is entry {first[name]}), not used")
+            elif name:
+                first[name] = n
+                found[name] = _manifest_metadata(manifest, name, entry)
+        return found
+
+    def _entries(self, manifest: Path, data: dict) -> Iterator[tuple[int, dict]]:
+        """The manifest's [[document]] tables, numbered from 1; anything else is reported."""
+        for key in sorted(data.keys() - {"document"}):
+            self._report(manifest, f"unknown key {key!r} ignored (a manifest holds "
+                                   f"[[document]] tables)")
+        entries = data.get("document", [])
+        if not isinstance(entries, list):
+            self._report(manifest, "manifest not used: 'document' must be [[document]] tables")
+            return
+        for n, entry in enumerate(entries, 1):
+            if isinstance(entry, dict):
+                yield n, entry
+            else:
+                self._report(manifest, f"entry {n} is not a [[document]] table, not used")
+
+    def _file_name(self, manifest: Path, n: int, entry: dict) -> str:
+        """The file the entry describes, or "" (reported) if it names none in the folder."""
+        name = entry.get("file")
+        if not isinstance(name, str) or not name.strip():
+            title = entry.get("title")
+            about = f" (title {title!r})" if isinstance(title, str) else ""
+            why = f"file = {name!r} is not a file name" if "file" in entry else "no 'file' key"
+            self._report(manifest, f"entry {n}{about}: {why}, not used")
+            return ""
+        if Path(name).name != name or not (manifest.parent / name).is_file():
+            self._report(manifest, f"entry {n}: no file {name!r} in the manifest's folder, "
+                                   f"not used")
+            return ""
+        if Path(name).suffix.lower() in JSONL_SUFFIXES:
+            self._report(manifest, f"entry {n}: {name!r} is a JSONL dump (its records carry "
+                                   f"their own metadata), not used")
+            return ""
+        return name
+
+    def _report(self, manifest: Path, reason: str) -> None:
+        self.problems.append(Skipped(str(manifest), reason))
 
 
-def _metadata(values: dict) -> dict:
-    # One line each, without control characters or lone surrogates (which SQLite refuses).
-    meta = {k: " ".join(normalize_text(str(values.get(k) or "")).split()) for k in META_FIELDS}
-    meta["kind"] = meta["kind"].lower()
-    meta["published"] = normalize_date(meta["published"])  # ValueError -> caller skips
-    return meta
+_NO_METADATA = dict.fromkeys(META_FIELDS, "")
+_DATE_FORMS = "(use YYYY, YYYY-MM or YYYY-MM-DD)"
+
+
+def _one_line(text: str) -> str:
+    # Without control characters or lone surrogates (which SQLite refuses).
+    return " ".join(normalize_text(text).split())
+
+
+def _text(name: str, value, problems: list[str]) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _one_line(value)
+    problems.append(f"{name} = {value!r} is not text, ignored")
+    return ""
+
+
+def _kind(value, problems: list[str]) -> str:
+    """The kind, lowercased; "" (the default kind) for an unknown one, reported."""
+    kind = _text("kind", value, problems).lower()
+    if kind and kind not in KINDS:
+        problems.append(f"kind = {value!r} is not one of {', '.join(KINDS)}, "
+                        f"indexed with the default kind")
+        return ""
+    return kind
+
+
+def _date(name: str, value, problems: list[str]) -> str:
+    """The date as partial ISO 8601; "" (undated) for an unreadable one, reported.
+
+    A TOML date or a bare year (`published = 2024`) counts as written.
+    """
+    if isinstance(value, date) or (isinstance(value, int) and not isinstance(value, bool)):
+        value = str(value)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            return normalize_date(_one_line(value))
+        except ValueError:
+            pass
+    problems.append(f"{name} = {value!r} is not a date {_DATE_FORMS}, indexed undated")
+    return ""
+
+
+def _metadata(values: dict, date_key: str = "published") -> tuple[dict, list[str]]:
+    """The metadata fields of a manifest entry or JSONL record, and its unusable values."""
+    problems: list[str] = []
+    meta = {name: _text(name, values.get(name), problems) for name in ("title", "source", "url")}
+    meta["kind"] = _kind(values.get("kind"), problems)
+    meta["published"] = _date(date_key, values.get(date_key), problems)
+    return meta, problems
+
+
+def _manifest_metadata(manifest: Path, name: str, entry: dict) -> tuple[dict, str]:
+    """An entry's metadata fields, and its document's warning about the unusable ones."""
+    meta, problems = _metadata(entry)
+    problems += [f"unknown key {key!r} ignored (known: {', '.join(MANIFEST_KEYS)})"
+                 for key in entry if key not in MANIFEST_KEYS]
+    if not problems:
+        return meta, ""
+    return meta, f"{manifest} entry for {name!r}: " + "; ".join(problems)
 
 
 def _file_doc_id(path: Path) -> str:
@@ -205,14 +324,11 @@ def read_file(path: Path, manifests: _Manifests,
     except ValueError as exc:
         yield Skipped(str(path), str(exc))
         return
-    try:
-        meta = _metadata(manifests.lookup(path))
-    except ValueError as exc:
-        yield Skipped(str(path), f"bad manifest entry: {exc}")
-        return
+    meta, manifest_warning = manifests.lookup(path)
+    warning = "; ".join(w for w in (manifest_warning, _truncation(len(data), size)) if w)
     yield SourceDocument(
         doc_id=_file_doc_id(path), origin=str(path), raw=raw,
-        is_html=path.suffix.lower() in HTML_SUFFIXES, warning=_truncation(len(data), size), **meta)
+        is_html=path.suffix.lower() in HTML_SUFFIXES, warning=warning, **meta)
 
 
 def _jsonl_doc_id(path: Path, lineno: int, record: dict) -> str:
@@ -274,16 +390,10 @@ def read_jsonl(path: Path,
             if not isinstance(body, str) or not body.strip():
                 yield Skipped(origin, "no 'text' or 'html' field")
                 continue
-            values = dict(record)
-            values["published"] = record.get("date") or record.get("published") or ""
-            try:
-                meta = _metadata(values)
-            except ValueError as exc:
-                yield Skipped(origin, str(exc))
-                continue
+            meta, problems = _metadata(record, "date" if record.get("date") else "published")
             yield SourceDocument(
                 doc_id=_jsonl_doc_id(path, lineno, record), origin=origin, raw=body,
-                is_html=body is html, **meta)
+                is_html=body is html, warning="; ".join(problems), **meta)
 
 
 def read_corpus(paths: list[Path],
@@ -291,12 +401,16 @@ def read_corpus(paths: list[Path],
     """Every document (or reason for skipping) under the given paths.
 
     A file larger than `max_bytes` is read up to that size (its SourceDocument.warning
-    says so); a JSONL record larger than that is skipped.
+    says so); a JSONL record larger than that is skipped. Each folder's manifest is
+    checked when the walk reaches it (or earlier, by the first file it describes), so its
+    problems are reported even if no file is read.
     """
     manifests = _Manifests()
-    for item in iter_files(paths):
+    for item in iter_files(paths, manifests=True):
         if isinstance(item, Skipped):
             yield item
+        elif item.name == MANIFEST:
+            manifests.check(item.parent)
         else:
             yield from read_file(item, manifests, max_bytes)
         while manifests.problems:

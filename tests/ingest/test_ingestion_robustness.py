@@ -1,5 +1,6 @@
 """Indexing a corpus of bad files: every bad item is reported (file, line, reason) and
-skipped, every good item is indexed once, and nothing hangs, crashes or turns to mojibake.
+skipped, every good item is indexed once (one with an unreadable date undated, with a
+warning), and nothing hangs, crashes or turns to mojibake.
 
 The corpus is written by the tests themselves; the index is built with the real
 reader, cleaner, embedder and keyword index.
@@ -73,7 +74,7 @@ JSONL_LINES = [
                 "<b>bridge</b> reopened to pedestrians after the flood repairs.</p>"}),
 ]
 JSONL_BAD = {3: "invalid JSON", 6: "nested too deeply", 7: "not a JSON object",
-             8: "no 'text' or 'html' field", 9: "unrecognised date"}
+             8: "no 'text' or 'html' field"}
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
                     "0000000d4944415478da63f8ffff3f0005fe02fea7d6a4a60000000049454e44ae426082")
 BIG_MB = 50
@@ -213,14 +214,17 @@ def test_bad_jsonl_lines_are_reported_with_file_and_line(built):
         assert reason in why.get(f"{path}:{line}", ""), (line, why)
     reported_lines = {int(o.rsplit(":", 1)[1]) for o in why if o.startswith(f"{path}:")}
     assert reported_lines == set(JSONL_BAD)
-    assert {"good-1", "good-2", "good-3", "good-4"} <= doc_ids(index)
+    assert {"good-1", "good-2", "good-3", "good-4", "bad-date"} <= doc_ids(index)
+    assert index.store.document("bad-date").published == ""
+    warning = {w.origin: w.reason for w in report.warnings}[f"{path}:9"]
+    assert "date = 'the day after tomorrow' is not a date" in warning
 
 
 def test_every_good_item_is_indexed_once(built):
     _, files, report, index = built
     ids = doc_ids(index)
     assert ids == {"italiano-cp1252", "italiano-latin1", "italiano-utf16", "broken", "hostile",
-                   "article", "big", "good-1", "good-2", "good-3", "good-4"}
+                   "article", "big", "good-1", "good-2", "good-3", "good-4", "bad-date"}
     assert report.documents == len(ids)
     assert report.duplicates == 2
     # each skipped origin is reported once, and nothing is both indexed and skipped
