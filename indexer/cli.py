@@ -1,4 +1,5 @@
-"""The `newsdesk` command: index, search, serve, export, batch, eval, translate-eval.
+"""The `newsdesk` command: init, index, add, remove, status, search, serve, export, batch,
+eval, translate-eval.
 
 Each stage's package owns its subcommand (`index/command.py`, `search/command.py`,
 ...); this module puts them under one parser and runs the one asked for. `serve` and
@@ -12,8 +13,10 @@ import ipaddress
 import os
 import secrets
 import sys
+from importlib import resources
+from pathlib import Path
 
-from .config import ConfigError, load_config
+from .config import CONFIG_NAME, ConfigError, load_config
 from .evaluation import command as evaluation_command
 from .export import command as export_command
 from .index import command as index_command
@@ -46,6 +49,22 @@ def cmd_serve(args, config) -> int:
     return 0
 
 
+def cmd_init(args, config) -> int:
+    """Write the commented config.toml and an empty corpus/ folder into a folder."""
+    folder = Path(args.folder).absolute()
+    target = folder / CONFIG_NAME
+    if target.exists():
+        raise ValueError(f"{target} exists already; nothing was changed")
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_text((resources.files("indexer") / CONFIG_NAME).read_text(encoding="utf-8"),
+                      encoding="utf-8")
+    (folder / "corpus").mkdir(exist_ok=True)
+    print(f"Wrote {target} and {folder / 'corpus'}/.\nPut .txt, .md, .html files or .jsonl "
+          f"dumps in corpus/ (or list other folders in [corpus] paths), then run "
+          f"`newsdesk index` and `newsdesk serve` in {folder}.")
+    return 0
+
+
 def cmd_hash_secret(args, config) -> int:
     """Print the hash of a password (or of a new random token) for config.toml's [access]."""
     from werkzeug.security import generate_password_hash
@@ -66,8 +85,13 @@ def cmd_hash_secret(args, config) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsdesk", description=__doc__)
-    parser.add_argument("--config", help="config file (default: $NEWSDESK_CONFIG or config.toml)")
+    parser.add_argument("--config", help="config file (default: $NEWSDESK_CONFIG, else "
+                                         "./config.toml, else the built-in defaults)")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="write a commented config.toml and a corpus/ folder here")
+    p.add_argument("folder", nargs="?", default=".", help="where (default: this folder)")
+    p.set_defaults(func=cmd_init, needs_config=False)
 
     for add_parser in (index_command.add_parser, search_command.add_parser,
                        export_command.add_parser):
@@ -92,7 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        config = load_config(args.config)
+        config = load_config(args.config) if getattr(args, "needs_config", True) else None
+        if config is not None and config.source is None:
+            print(f"newsdesk: no --config, $NEWSDESK_CONFIG or ./{CONFIG_NAME}: using the "
+                  f"defaults in {config.base_dir} (`newsdesk init` writes a config file)",
+                  file=sys.stderr)
         return args.func(args, config)
     except (ConfigError, IndexUnavailable, BuildLocked, ValueError, TranslationError,
             FileNotFoundError) as exc:

@@ -3,6 +3,11 @@
 Every section is a dataclass whose defaults match the shipped `config.toml`, so a
 config file only needs the keys it changes. Relative paths are resolved against
 the config file's folder.
+
+Which file: `--config`, else `$NEWSDESK_CONFIG`, else `config.toml` in the current
+folder, else none (the defaults, relative to the current folder). The package's own
+copy (`indexer/config.toml`, the commented template `newsdesk init` writes) is never
+read as settings, so an installed newsdesk never writes into its source checkout.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+CONFIG_NAME = "config.toml"
 
 
 class ConfigError(ValueError):
@@ -127,6 +132,7 @@ class Config:
     export: ExportConfig = field(default_factory=ExportConfig)
     access: AccessConfig = field(default_factory=AccessConfig)
     base_dir: Path = field(default_factory=Path.cwd)
+    source: Path | None = None  # the config file read; None: defaults only
 
     def resolve(self, path: str | os.PathLike) -> Path:
         """A path from the config, relative to the config file's folder."""
@@ -228,21 +234,34 @@ def with_overrides(config: Config, overrides: dict[str, dict]) -> Config:
     unknown = sorted(set(overrides) - set(_SECTIONS))
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}")
-    return validate(Config(base_dir=config.base_dir, **sections))
+    return validate(Config(base_dir=config.base_dir, source=config.source, **sections))
+
+
+def find_config(path: str | os.PathLike | None = None) -> Path | None:
+    """The config file to read: `path`, $NEWSDESK_CONFIG, ./config.toml, or None (defaults)."""
+    chosen = path or os.environ.get("NEWSDESK_CONFIG")
+    if chosen:
+        return Path(chosen).expanduser().absolute()
+    local = Path.cwd() / CONFIG_NAME
+    return local if local.is_file() else None
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
-    """Read a config file (default: $NEWSDESK_CONFIG, else the project's config.toml)."""
-    path = Path(path or os.environ.get("NEWSDESK_CONFIG") or DEFAULT_CONFIG).resolve()
+    """Read the config file `find_config` picks; the defaults if there is none."""
+    found = find_config(path)
+    if found is None:
+        return validate(Config(base_dir=Path.cwd()))
     try:
-        with open(path, "rb") as fh:
+        with open(found, "rb") as fh:
             raw = tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
+        raise ConfigError(f"config file not found: {found}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file is a folder: {found}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(f"{found}: {exc}") from None
     unknown = sorted(set(raw) - set(_SECTIONS))
     if unknown:
-        raise ConfigError(f"{path}: unknown section(s): {', '.join(unknown)}")
+        raise ConfigError(f"{found}: unknown section(s): {', '.join(unknown)}")
     sections = {name: _section(cls, raw.get(name, {}), name) for name, cls in _SECTIONS.items()}
-    return validate(Config(base_dir=path.parent, **sections))
+    return validate(Config(base_dir=found.parent, source=found, **sections))

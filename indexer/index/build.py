@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from ..ingest.language import LanguageDetector
 from ..ingest.passages import split_passages
 from ..ingest.sources import read_corpus, source_signature
 from ..models import Document, Passage, Skipped, SourceDocument
-from . import generations
+from . import archive, generations
+from .archive import ArchiveRecord
 from .embedders import Embedder, load_embedder
 from .keyword.whoosh_index import KeywordIndex
 from .store import Store, StoreWriter
@@ -41,12 +43,21 @@ class ShrinkRefused(ValueError):
 
 @dataclass
 class BuildReport:
+    """What a build, an `add` or a `remove` did. `documents`, `passages` and the language
+    counts describe the archive as published; the rest, this run."""
+
+    operation: str = "index"  # "index" | "add" | "remove"
     generation: str = ""
     up_to_date: bool = False
     documents: int = 0
     passages: int = 0
     doc_languages: Counter = field(default_factory=Counter)
     passage_languages: Counter = field(default_factory=Counter)
+    indexed: int = 0  # documents read and indexed in this run
+    indexed_passages: int = 0
+    replaced: int = 0  # documents re-added with changed content (the old version taken out)
+    unchanged: int = 0  # documents re-added as they were (kept, nothing done)
+    removed: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Skipped] = field(default_factory=list)  # indexed, but not entirely
     duplicates: int = 0
@@ -59,12 +70,22 @@ class BuildReport:
             return f"Index is up to date ({self.generation}); nothing to do. ({self.seconds:.1f} s)"
         langs = ", ".join(f"{k} {v}" for k, v in sorted(self.doc_languages.items()))
         plangs = ", ".join(f"{k} {v}" for k, v in sorted(self.passage_languages.items()))
-        lines = [
-            f"Indexed {self.documents} documents ({langs or 'none'}) as {self.passages} passages "
-            f"({plangs or 'none'}) in {self.seconds:.1f} s.",
-            f"Embeddings: {self.embeddings_computed} computed, {self.embeddings_reused} reused.",
-            f"Skipped {len(self.skipped)} item(s), {self.duplicates} of them duplicates.",
-        ]
+        archive = (f"{self.documents} documents ({langs or 'none'}) as {self.passages} passages "
+                   f"({plangs or 'none'})")
+        if self.operation == "index":
+            lines = [f"Indexed {archive} in {self.seconds:.1f} s."]
+        elif self.operation == "add":
+            lines = [f"Added {self.indexed} documents ({self.indexed_passages} passages), "
+                     f"{self.replaced} of them replacing an earlier version; {self.unchanged} "
+                     f"unchanged, kept as they were. ({self.seconds:.1f} s)",
+                     f"The archive now holds {archive}."]
+        else:
+            lines = [f"Removed {self.removed} documents. ({self.seconds:.1f} s)",
+                     f"The archive now holds {archive}."]
+        if self.operation != "remove":
+            lines += [f"Embeddings: {self.embeddings_computed} computed, "
+                      f"{self.embeddings_reused} reused.",
+                      f"Skipped {len(self.skipped)} item(s), {self.duplicates} of them duplicates."]
         lines += [f"  skipped {s.origin}: {s.reason}" for s in self.skipped]
         lines += [f"  warning {s.origin}: {s.reason}" for s in self.warnings]
         lines.append(f"Live generation: {self.generation}")
@@ -120,7 +141,8 @@ class _EmbeddingCache:
             store = Store(gen / "store.sqlite")
             self.rows = store.embedding_rows()
             store.close()
-            self.vectors = open_vectors(gen / "vectors.f32", manifest["dim"], manifest["passages"])
+            self.vectors = open_vectors(gen / "vectors.f32", manifest["dim"],
+                                        generations.vector_rows(manifest))
         except (generations.IndexUnavailable, OSError, ValueError, KeyError, TypeError,
                 sqlite3.Error):
             self.rows, self.vectors = {}, None
@@ -130,35 +152,60 @@ class _EmbeddingCache:
         return None if row is None or self.vectors is None else np.array(self.vectors[row])
 
 
-class _Builder:
-    def __init__(self, config: Config, build_dir: Path, embedder: Embedder, report: BuildReport):
+class Builder:
+    """Writes documents into a build folder: a new index, or (`live`, the manifest of the
+    generation copied into it) changes to a copy of the live one."""
+
+    def __init__(self, config: Config, build_dir: Path, report: BuildReport,
+                 embedder: Embedder | None = None, live: dict | None = None):
         self.config, self.embedder, self.report = config, embedder, report
         self.detector = LanguageDetector(config.corpus.languages, config.corpus.default_language)
-        self.store = StoreWriter(build_dir / "store.sqlite")
-        self.vectors = VectorWriter(build_dir / "vectors.f32", embedder.dim)
-        self.keyword = KeywordIndex.create(build_dir / "keyword", config.corpus.languages)
-        self.cache = _EmbeddingCache(config.index_path, embedder.name)
+        self.store = StoreWriter(build_dir / "store.sqlite", existing=live is not None)
+        dim = embedder.dim if embedder else live["dim"]
+        self.vectors = VectorWriter(build_dir / "vectors.f32", dim,
+                                    generations.vector_rows(live) if live else 0)
+        self.keyword_index = (KeywordIndex.open(build_dir / "keyword", live["languages"]) if live
+                              else KeywordIndex.create(build_dir / "keyword",
+                                                       config.corpus.languages))
+        self.cache = _EmbeddingCache(config.index_path, embedder.name) if embedder else None
+        self.keyword = None  # the KeywordWriter, while `writing()`
         self.pending: list[tuple[Passage, Document]] = []
-        self.seen_hashes: dict[str, str] = {}
-        self.seen_ids: set[str] = set()
 
-    def add(self, src: SourceDocument, add_keyword) -> None:
+    @contextmanager
+    def writing(self):
+        """Open the keyword writer; at a clean exit flush, commit, and count the archive."""
+        with self.keyword_index.writer(self.config.index.writer_limit_mb,
+                                       self.config.index.writer_procs) as self.keyword:
+            yield self
+            self.flush()
+        docs, passages = self.store.language_counts()
+        self.store.close()
+        self.vectors.close()
+        self.report.doc_languages, self.report.passage_languages = Counter(docs), Counter(passages)
+        self.report.documents, self.report.passages = sum(docs.values()), sum(passages.values())
+
+    def add(self, src: SourceDocument) -> None:
         blocks = clean(src.raw, src.is_html)
         text = assemble(blocks)
         if not text.strip():
             self.report.skipped.append(Skipped(src.origin, "no text left after cleaning"))
             return
         content_hash = _hash(" ".join(text.split()).lower())
-        if content_hash in self.seen_hashes:
-            self.report.duplicates += 1
-            self.report.skipped.append(
-                Skipped(src.origin, f"duplicate of {self.seen_hashes[content_hash]}"))
+        earlier = self.store.find("origin", src.origin)  # this file or record, indexed before
+        if earlier and earlier[2] == content_hash:
+            self.report.unchanged += 1
             return
+        same = self.store.find("content_hash", content_hash)
+        if same:
+            self.report.duplicates += 1
+            self.report.skipped.append(Skipped(src.origin, f"duplicate of {same[0]}"))
+            return
+        if earlier:
+            self.remove(earlier[0])
+            self.report.replaced += 1
         doc_id = src.doc_id
-        if doc_id in self.seen_ids:
+        if self.store.find("doc_id", doc_id):
             doc_id = f"{doc_id}-{_hash(src.origin)[:8]}"
-        self.seen_ids.add(doc_id)
-        self.seen_hashes[content_hash] = doc_id
         language = self.detector.detect(text)
         doc = Document(doc_id=doc_id, title=_title(src, blocks), source=src.source,
                        kind=src.kind or DEFAULT_KIND, published=src.published, url=src.url,
@@ -174,13 +221,19 @@ class _Builder:
                               plang, ptext)
             passage.text_hash = _hash(self.embedding_text(passage, doc))
             self.pending.append((passage, doc))
-            self.report.passage_languages[plang] += 1
-        self.report.documents += 1
-        self.report.doc_languages[language] += 1
+        self.report.indexed += 1
+        self.report.indexed_passages += len(spans)
         if src.warning:
             self.report.warnings.append(Skipped(src.origin, src.warning))
         if len(self.pending) >= self.config.index.batch_size:
-            self.flush(add_keyword)
+            self.flush()
+
+    def remove(self, doc_id: str) -> None:
+        """Take a document out of the store and the keyword index (its vector rows stay,
+        unused: the reader masks rows with no passage)."""
+        self.store.delete_document(doc_id)
+        self.keyword.delete_document(doc_id)
+        self.pending = [(p, d) for p, d in self.pending if d.doc_id != doc_id]
 
     def embedding_text(self, passage: Passage, doc: Document) -> str:
         """What the encoder reads for a passage: its context (title, section path, as
@@ -192,11 +245,11 @@ class _Builder:
         parts = [context[name] for name in self.config.embedder.context if context[name]]
         return "\n".join(parts + [passage.text])
 
-    def flush(self, add_keyword) -> None:
+    def flush(self) -> None:
         if not self.pending:
             return
         passages = [p for p, _ in self.pending]
-        vectors = np.zeros((len(passages), self.embedder.dim), dtype=np.float32)
+        vectors = np.zeros((len(passages), self.vectors.dim), dtype=np.float32)
         missing = []
         for i, p in enumerate(passages):
             cached = self.cache.get(p.text_hash)
@@ -213,13 +266,27 @@ class _Builder:
             passage.row = row
         self.store.add_passages(passages)
         for passage, doc in self.pending:
-            add_keyword(passage, doc.title, doc.kind, doc.source, doc.published)
-        self.report.passages += len(passages)
+            self.keyword.add(passage, doc.title, doc.kind, doc.source, doc.published)
         self.pending = []
 
-    def close(self):
-        self.store.close()
-        self.vectors.close()
+    def read(self, paths: list[Path], record: ArchiveRecord, progress: bool) -> None:
+        """Index every document under `paths` but those the archive record removed."""
+        bar = tqdm(unit="doc", desc="indexing", disable=not progress, mininterval=1.0)
+        max_bytes = int(self.config.corpus.max_document_mb * 2**20)
+        for item in read_corpus(paths, max_bytes):
+            if record.is_removed(item.origin):
+                continue
+            if isinstance(item, Skipped):
+                self.report.skipped.append(item)
+                continue
+            try:
+                self.add(item)
+            except Exception as exc:  # one broken document must not stop the build
+                self.report.skipped.append(Skipped(item.origin, f"failed to index: {exc!r}"))
+            bar.update(1)
+            bar.set_postfix(docs=self.report.indexed, passages=self.report.indexed_passages,
+                            refresh=False)
+        bar.close()
 
 
 def _shrink_refusal(root: Path, report: BuildReport, max_shrink: float) -> str | None:
@@ -243,80 +310,106 @@ def _shrink_refusal(root: Path, report: BuildReport, max_shrink: float) -> str |
             f"({why}). {kept}. Check the paths, or pass --allow-shrink to publish it anyway.")
 
 
+def archive_signature(paths: list[Path], record: ArchiveRecord) -> str:
+    """Changes whenever a file of the archive or the record of additions/removals does."""
+    return _hash(source_signature(paths) + record.fingerprint())
+
+
+@dataclass
+class Publication:
+    """What a finished build folder becomes the live generation with."""
+
+    signature: str
+    settings: dict
+    embedder: str
+    dim: int
+    languages: list[str]
+    record: ArchiveRecord
+    created: str = ""  # when the archive was last built from scratch (default: now)
+
+
+def publish_build(config: Config, build_dir: Path, report: BuildReport, pub: Publication,
+                  vector_rows: int, allow_shrink: bool, started: float) -> None:
+    """Refuse (ShrinkRefused, the build folder removed) or publish a finished build."""
+    root = config.index_path
+    refusal = None if allow_shrink else _shrink_refusal(root, report, config.index.max_shrink)
+    if refusal:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise ShrinkRefused(refusal)
+    report.seconds = time.perf_counter() - started
+    now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    manifest = {
+        "format_version": generations.FORMAT_VERSION,
+        "created": pub.created or now, "updated": now,
+        "signature": pub.signature, "settings": pub.settings,
+        "embedder": pub.embedder, "dim": pub.dim, "languages": pub.languages,
+        "documents": report.documents, "passages": report.passages, "vector_rows": vector_rows,
+        "doc_languages": dict(report.doc_languages),
+        "passage_languages": dict(report.passage_languages),
+        "archive": pub.record.as_dict(),
+        "last_run": {"operation": report.operation, "skipped": len(report.skipped),
+                     "seconds": round(report.seconds, 2)},
+    }
+    gen = generations.publish(root, build_dir, manifest, config.index.keep_generations)
+    report.generation = gen.name
+
+
 def build_index(config: Config, paths: list[Path] | None = None, full: bool = False,
                 embedder: Embedder | None = None, progress: bool = True,
                 allow_shrink: bool = False) -> BuildReport:
-    """Build a new index generation from `paths` (default: the config's corpus).
+    """Build a new index generation of the archive: the config's corpus, plus the paths
+    `newsdesk add` added, less what `newsdesk remove` removed. Given `paths`, of exactly
+    those (an archive with no additions or removals).
 
     Raises ShrinkRefused, keeping the live index, if the build holds no documents or
     drops more than `[index] max_shrink` of the live ones, unless `allow_shrink`.
     """
-    started = time.perf_counter()
-    paths = [Path(p) for p in (paths or config.corpus_paths)]
     root = config.index_path
-    report = BuildReport()
     with generations.build_lock(root):
-        embedder = embedder or load_embedder(config.embedder)
-        signature = source_signature(paths)
-        settings = settings_fingerprint(config, embedder.name)
-        previous = generations.current_name(root)
-        if previous and not full:
-            try:
-                manifest = generations.read_manifest(root / previous)
-                if (manifest.get("signature") == signature
-                        and manifest.get("settings") == settings):
-                    generations.verify(root / previous, manifest)  # a damaged one is rebuilt
-                    report.up_to_date, report.generation = True, previous
-                    report.seconds = time.perf_counter() - started
-                    return report
-            except generations.IndexUnavailable:
-                pass
-        generations.remove_abandoned_builds(root)
-        build_dir = generations.new_build_dir(root)
-        builder = _Builder(config, build_dir, embedder, report)
-        with builder.keyword.writer(config.index.writer_limit_mb,
-                                    config.index.writer_procs) as add_keyword:
-            bar = tqdm(unit="doc", desc="indexing", disable=not progress, mininterval=1.0)
-            max_bytes = int(config.corpus.max_document_mb * 2**20)
-            for item in read_corpus(paths, max_bytes):
-                if isinstance(item, Skipped):
-                    report.skipped.append(item)
-                    continue
-                try:
-                    builder.add(item, add_keyword)
-                except Exception as exc:  # one broken document must not stop the build
-                    report.skipped.append(Skipped(item.origin, f"failed to index: {exc!r}"))
-                bar.update(1)
-                bar.set_postfix(docs=report.documents, passages=report.passages, refresh=False)
-            builder.flush(add_keyword)
-            bar.close()
-        builder.close()
-        refusal = None if allow_shrink else _shrink_refusal(root, report,
-                                                             config.index.max_shrink)
-        if refusal:
-            shutil.rmtree(build_dir, ignore_errors=True)
-            raise ShrinkRefused(refusal)
-        report.seconds = time.perf_counter() - started
-        manifest = {
-            "format_version": generations.FORMAT_VERSION,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "signature": signature, "settings": settings,
-            "embedder": embedder.name, "dim": embedder.dim,
-            "languages": config.corpus.languages,
-            "documents": report.documents, "passages": report.passages,
-            "doc_languages": dict(report.doc_languages),
-            "passage_languages": dict(report.passage_languages),
-            "skipped": len(report.skipped), "seconds": round(report.seconds, 2),
-        }
-        gen = generations.publish(root, build_dir, manifest, config.index.keep_generations)
-        report.generation = gen.name
-        return report
+        record = ArchiveRecord() if paths else archive.live_record(root)
+        paths = [Path(p) for p in paths] if paths else record.paths(config.corpus_paths)
+        return rebuild(config, paths, record, embedder or load_embedder(config.embedder),
+                       full=full, progress=progress, allow_shrink=allow_shrink)
+
+
+def rebuild(config: Config, paths: list[Path], record: ArchiveRecord, embedder: Embedder,
+            full: bool, progress: bool, allow_shrink: bool, operation: str = "index"
+            ) -> BuildReport:
+    """`build_index`'s work, with the build lock held."""
+    started = time.perf_counter()
+    root = config.index_path
+    report = BuildReport(operation=operation)
+    signature = archive_signature(paths, record)
+    settings = settings_fingerprint(config, embedder.name)
+    previous = generations.current_name(root)
+    if previous and not full:
+        try:
+            manifest = generations.read_manifest(root / previous)
+            if manifest.get("signature") == signature and manifest.get("settings") == settings:
+                generations.verify(root / previous, manifest)  # a damaged one is rebuilt
+                report.up_to_date, report.generation = True, previous
+                report.seconds = time.perf_counter() - started
+                return report
+        except generations.IndexUnavailable:
+            pass
+    generations.remove_abandoned_builds(root)
+    build_dir = generations.new_build_dir(root)
+    builder = Builder(config, build_dir, report, embedder)
+    with builder.writing():
+        builder.read(paths, record, progress)
+    pub = Publication(signature, settings, embedder.name, embedder.dim, config.corpus.languages,
+                      record)
+    publish_build(config, build_dir, report, pub, builder.vectors.count, allow_shrink, started)
+    return report
 
 
 def report_json(report: BuildReport) -> str:
     return json.dumps({
+        "operation": report.operation,
         "generation": report.generation, "up_to_date": report.up_to_date,
         "documents": report.documents, "passages": report.passages,
+        "indexed": report.indexed, "indexed_passages": report.indexed_passages,
+        "replaced": report.replaced, "unchanged": report.unchanged, "removed": report.removed,
         "doc_languages": dict(report.doc_languages),
         "passage_languages": dict(report.passage_languages),
         "skipped": [{"origin": s.origin, "reason": s.reason} for s in report.skipped],

@@ -72,6 +72,11 @@ def read_manifest(gen: Path) -> dict:
     return manifest
 
 
+def vector_rows(manifest: dict) -> int:
+    """Rows in the vector file: every passage ever appended, removed ones included."""
+    return int(manifest.get("vector_rows", manifest["passages"]))
+
+
 def file_checksums(gen: Path) -> dict[str, list[int]]:
     """[size, CRC-32] of every file of a generation but its manifest, by relative path."""
     out = {}

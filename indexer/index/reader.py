@@ -41,10 +41,9 @@ class Index:
             if keyword.doc_count() != manifest["passages"]:
                 raise ValueError(f"the keyword index has {keyword.doc_count()} passages, "
                                  f"the manifest {manifest['passages']}")
-            vectors = VectorIndex(
-                open_vectors(path / "vectors.f32", int(manifest["dim"]),
-                             int(manifest["passages"])),
-                store.passage_facets())
+            rows = generations.vector_rows(manifest)
+            vectors = VectorIndex(open_vectors(path / "vectors.f32", int(manifest["dim"]), rows),
+                                  store.passage_facets(rows))
         except generations.IndexUnavailable:
             raise
         except Exception as exc:  # SQLite, Whoosh and numpy fail on damaged files in many ways

@@ -25,6 +25,17 @@ CREATE TABLE passages (
     section TEXT, start INTEGER, "end" INTEGER, language TEXT, text TEXT, text_hash TEXT
 );
 """
+# Documents are looked up by origin and content while building (replacing a re-added
+# file, spotting duplicates), so these exist from the start; the passages' indexes are
+# made once at the end, which is faster than keeping them up to date row by row.
+DOCUMENT_INDEXES = """
+CREATE INDEX IF NOT EXISTS documents_origin ON documents (origin);
+CREATE INDEX IF NOT EXISTS documents_hash ON documents (content_hash);
+"""
+PASSAGE_INDEXES = """
+CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id, ordinal);
+CREATE INDEX IF NOT EXISTS passages_hash ON passages (text_hash);
+"""
 _PASSAGE_COLUMNS = 'row, passage_id, doc_id, ordinal, section, start, "end", language, text, text_hash'
 _DOC_COLUMNS = "doc_id, title, source, kind, published, url, language, text, origin, content_hash"
 
@@ -35,9 +46,34 @@ def _passage(row) -> Passage:
 
 
 class StoreWriter:
-    def __init__(self, path: Path):
+    """Writes a new store, or (`existing=True`) changes a copy of a live one."""
+
+    def __init__(self, path: Path, existing: bool = False):
         self._db = sqlite3.connect(path)
-        self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + SCHEMA)
+        self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                               + ("" if existing else SCHEMA) + DOCUMENT_INDEXES)
+
+    def find(self, column: str, value: str) -> tuple[str, str, str] | None:
+        """(doc_id, origin, content_hash) of a document with this origin or content_hash."""
+        assert column in ("origin", "content_hash", "doc_id")
+        return self._db.execute(f"SELECT doc_id, origin, content_hash FROM documents "
+                                f"WHERE {column} = ? LIMIT 1", (value,)).fetchone()
+
+    def documents_under(self, target: str) -> list[tuple[str, str]]:
+        """(doc_id, origin) of the documents whose origin is `target` or starts with it."""
+        return self._db.execute("SELECT doc_id, origin FROM documents WHERE substr(origin, 1, ?)"
+                                " = ?", (len(target), target)).fetchall()
+
+    def delete_document(self, doc_id: str) -> int:
+        """Take a document and its passages out; the number of passages removed."""
+        self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        return self._db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,)).rowcount
+
+    def language_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Documents and passages per language, as stored now."""
+        return tuple(dict(self._db.execute(f"SELECT language, count(*) FROM {table} "
+                                           f"GROUP BY language ORDER BY language"))
+                     for table in ("documents", "passages"))
 
     def add_document(self, doc: Document):
         self._db.execute(
@@ -53,8 +89,7 @@ class StoreWriter:
               p.text, p.text_hash) for p in passages])
 
     def close(self):
-        self._db.executescript("CREATE INDEX passages_doc ON passages (doc_id, ordinal);"
-                               "CREATE INDEX passages_hash ON passages (text_hash);")
+        self._db.executescript(PASSAGE_INDEXES)
         self._db.commit()
         self._db.close()
 
@@ -125,19 +160,19 @@ class Store:
         """text hash -> vector row, to reuse embeddings of unchanged passages."""
         return dict(self._db.execute("SELECT text_hash, row FROM passages"))
 
-    def passage_facets(self) -> dict[str, np.ndarray]:
-        """Per-row arrays (language, kind, source, first and last day of the document's
-        date) for filtering vector search."""
-        rows = self._db.execute(
-            "SELECT p.row, p.language, d.kind, d.source, d.date_start, d.date_end FROM passages p "
-            "JOIN documents d USING (doc_id) ORDER BY p.row").fetchall()
-        n = rows[-1][0] + 1 if rows else 0
-        out = {"language": np.empty(n, dtype=object), "kind": np.empty(n, dtype=object),
-               "source": np.empty(n, dtype=object), "date_start": np.zeros(n, dtype=np.int64),
-               "date_end": np.zeros(n, dtype=np.int64)}
-        for r, lang, kind, source, first, last in rows:
+    def passage_facets(self, rows: int) -> dict[str, np.ndarray]:
+        """Arrays over the vector file's `rows` (language, kind, source, first and last day
+        of the document's date, and `alive`: whether the row's passage is still in the
+        store, not removed or replaced since) for filtering vector search."""
+        out = {"language": np.full(rows, "", dtype=object), "kind": np.full(rows, "", dtype=object),
+               "source": np.full(rows, "", dtype=object), "date_start": np.zeros(rows, np.int64),
+               "date_end": np.zeros(rows, np.int64), "alive": np.zeros(rows, dtype=bool)}
+        for r, lang, kind, source, first, last in self._db.execute(
+                "SELECT p.row, p.language, d.kind, d.source, d.date_start, d.date_end "
+                "FROM passages p JOIN documents d USING (doc_id) ORDER BY p.row"):
             out["language"][r], out["kind"][r], out["source"][r] = lang, kind, source
             out["date_start"][r], out["date_end"][r] = first or 0, last or 0
+            out["alive"][r] = True
         return out
 
     def close(self):

@@ -18,9 +18,11 @@ SCAN_ROWS = 65536  # rows per block when scoring, to bound temporary memory
 
 
 class VectorWriter:
-    def __init__(self, path: Path, dim: int):
-        self.path, self.dim, self.count = path, dim, 0
-        self._fh = open(path, "wb")
+    """Appends rows to a new vector file, or after the `count` rows of a copied one."""
+
+    def __init__(self, path: Path, dim: int, count: int = 0):
+        self.path, self.dim, self.count = path, dim, count
+        self._fh = open(path, "ab" if count else "wb")
 
     def append(self, vectors: np.ndarray) -> range:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -66,14 +68,16 @@ class VectorIndex:
         self.vectors = vectors
         self.categories = {k: Category.of(facets[k]) for k in ("language", "kind", "source")}
         self.date_start, self.date_end = facets["date_start"], facets["date_end"]
+        # rows of passages removed or replaced by `newsdesk add`/`remove` (None: there are none)
+        self.alive = None if facets["alive"].all() else facets["alive"]
 
     def __len__(self):
         return len(self.vectors)
 
     def mask(self, filters: Filters) -> np.ndarray | None:
         if filters.is_empty():
-            return None
-        mask = np.ones(len(self.vectors), dtype=bool)
+            return self.alive
+        mask = np.ones(len(self.vectors), dtype=bool) if self.alive is None else self.alive.copy()
         for name, wanted in (("language", filters.languages), ("kind", filters.kinds),
                              ("source", filters.sources)):
             if wanted:

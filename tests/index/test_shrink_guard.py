@@ -35,9 +35,11 @@ def live_documents(cfg) -> int:
     return generations.read_manifest(generations.current_dir(cfg.index_path))["documents"]
 
 
-def test_cli_index_of_a_missing_folder_keeps_the_live_index(built, embedder, capsys):
-    cfg_path, cfg, _, live = built
-    assert main(["--config", str(cfg_path), "index", "--quiet", "/no/such/folder"]) == 2
+def test_cli_index_of_a_missing_corpus_folder_keeps_the_live_index(built, embedder, capsys):
+    """[corpus] paths naming a folder that is gone (a typo, an unmounted disk)."""
+    _, cfg, corpus, live = built
+    cfg_path = write_config(corpus.parent, [corpus.parent / "no-such-folder"])
+    assert main(["--config", str(cfg_path), "index", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "newsdesk: " in err and "0 documents" in err and "has 4" in err
     assert "--allow-shrink" in err and "Traceback" not in err
@@ -46,6 +48,16 @@ def test_cli_index_of_a_missing_folder_keeps_the_live_index(built, embedder, cap
     assert [p.name for p in cfg.index_path.glob("gen-*")] == [live.name]
     hits = Searcher(cfg, IndexHandle(cfg), embedder).search(SearchRequest("ferry", "keyword"))
     assert hits.total == 1
+
+
+def test_cli_index_and_add_of_a_mistyped_path_change_nothing(built, capsys):
+    cfg_path, cfg, _, live = built
+    assert main(["--config", str(cfg_path), "index", "--quiet", "/no/such/folder"]) == 2
+    assert "newsdesk add /no/such/folder" in capsys.readouterr().err
+    assert main(["--config", str(cfg_path), "add", "--quiet", "/no/such/folder"]) == 2
+    err = capsys.readouterr().err
+    assert "nothing added" in err and "/no/such/folder does not exist" in err
+    assert generations.current_dir(cfg.index_path) == live and live_documents(cfg) == 4
 
 
 def test_first_build_with_no_documents_is_refused(tmp_path, embedder):

@@ -1,7 +1,7 @@
 """What a keyword index gives its callers, whatever engine holds it.
 
 A keyword index is opened on a generation's `keyword/` folder and offers
-`writer()` (add passages, commit at exit), `search(tree, filters, limit, also)`
+`writer()` (add passages and delete documents, commit at exit), `search(tree, filters, limit, also)`
 (the best `limit` passages as `KeywordResult`, with facet counts over all
 matches on request), `matches(...)` (every match, best
 first, as `KeywordMatches`), `terms_of(...)` and `highlight(...)` (the analysed

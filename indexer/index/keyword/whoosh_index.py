@@ -95,6 +95,24 @@ def _negations(q: wq.Query) -> list[wq.Query]:
     return [n for child in q.children() for n in _negations(child)]
 
 
+class KeywordWriter:
+    def __init__(self, writer):
+        self._writer = writer
+
+    def add(self, passage, title: str, kind: str, source: str, published: str):
+        lang = passage.language
+        first, last = date_span(published)
+        self._writer.add_document(
+            passage_id=passage.passage_id, doc_id=passage.doc_id, language=lang,
+            kind=kind, source=source, date_start=first, date_end=last,
+            **{f"title_{lang}": title, f"section_{lang}": passage.section,
+               f"body_{lang}": passage.text})
+
+    def delete_document(self, doc_id: str):
+        """Delete every passage of a document (to remove or replace it)."""
+        self._writer.delete_by_term("doc_id", doc_id)
+
+
 class KeywordIndex:
     def __init__(self, ix, languages: list[str], title_boost: float = 1.0,
                  section_boost: float = 1.5):
@@ -116,23 +134,13 @@ class KeywordIndex:
 
     @contextmanager
     def writer(self, limitmb: int = 256, procs: int = 1):
-        """Yields an `add(passage, title, kind, source, published)` function; commits at exit."""
+        """Yields a `KeywordWriter` (add passages, delete documents); commits at exit."""
         kwargs = {"limitmb": limitmb}
         if procs > 1:
             kwargs.update(procs=procs, multisegment=True)
         writer = self._ix.writer(**kwargs)
-
-        def add(passage, title: str, kind: str, source: str, published: str):
-            lang = passage.language
-            first, last = date_span(published)
-            writer.add_document(
-                passage_id=passage.passage_id, doc_id=passage.doc_id, language=lang,
-                kind=kind, source=source, date_start=first, date_end=last,
-                **{f"title_{lang}": title, f"section_{lang}": passage.section,
-                   f"body_{lang}": passage.text})
-
         try:
-            yield add
+            yield KeywordWriter(writer)
         except BaseException:
             writer.cancel()
             raise

@@ -1,0 +1,161 @@
+"""`newsdesk add`, `remove` and `status`: the archive grows and shrinks in place, every
+change is atomic, and a later plain `newsdesk index` rebuilds the same archive."""
+import json
+
+import pytest
+
+from indexer.cli import main
+from indexer.config import load_config
+from indexer.index import generations
+from indexer.index.build import ShrinkRefused, build_index
+from indexer.index.reader import IndexHandle
+from indexer.index.update import add_to_index, remove_from_index
+from indexer.models import Filters
+from indexer.search.searcher import Searcher, SearchRequest
+from tests.conftest import write_config
+
+CORPUS = {
+    "harbour.txt": "The harbour authority opened a new ferry terminal in Genoa on Monday.",
+    "tides.txt": "Spring tides flooded the old quay in Naples twice this week, officials said.",
+}
+WEEKLY = {  # this week's dump, added to the archive
+    "porto.txt": "Il porto di Genova ha registrato un aumento dei container quest'anno.",
+    "storm.txt": "Fishing boats stayed ashore as the storm reached the northern coast.",
+}
+WIRE = [{"id": "wire-7", "title": "Volcano", "date": "2025-03",
+         "text": "Mount Etna erupted overnight, closing Catania airport for six hours."}]
+
+
+def write_files(folder, files):
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text + "\n")
+    return folder
+
+
+@pytest.fixture()
+def archive(tmp_path, embedder):
+    """A built two-document corpus, and this week's folder and dump (not yet added)."""
+    corpus = write_files(tmp_path / "corpus", CORPUS)
+    weekly = write_files(tmp_path / "weekly", WEEKLY)
+    dump = tmp_path / "wire.jsonl"
+    dump.write_text("".join(json.dumps(r) + "\n" for r in WIRE))
+    cfg_path = write_config(tmp_path, [corpus])
+    cfg = load_config(cfg_path)
+    build_index(cfg, embedder=embedder, progress=False)
+    return cfg, cfg_path, corpus, weekly, dump
+
+
+def doc_ids(cfg, embedder, query, mode):
+    searcher = Searcher(cfg, IndexHandle(cfg), embedder)
+    return {h.doc_id for h in searcher.search(SearchRequest(query, mode, per_page=50)).hits}
+
+
+def manifest(cfg):
+    return generations.read_manifest(generations.current_dir(cfg.index_path))
+
+
+def test_add_appends_to_the_live_archive_and_embeds_only_the_new(archive, embedder):
+    cfg, _, _, weekly, dump = archive
+    report = add_to_index(cfg, [weekly, dump], embedder=embedder, progress=False)
+    assert (report.indexed, report.documents) == (3, 5)
+    assert report.embeddings_computed == 3 and report.doc_languages == {"en": 4, "it": 1}
+    assert "Added 3 documents" in report.summary() and "now holds 5 documents" in report.summary()
+    assert doc_ids(cfg, embedder, "ferry", "keyword") == {"harbour"}  # the archive is kept
+    assert doc_ids(cfg, embedder, "Etna eruption", "keyword") == {"wire-7"}
+    assert "storm" in doc_ids(cfg, embedder, "storm fishing boats", "semantic")
+    assert manifest(cfg)["archive"]["added"] == [str(weekly), str(dump)]
+
+
+def test_a_plain_rebuild_keeps_what_was_added(archive, embedder):
+    cfg, _, corpus, weekly, dump = archive
+    add_to_index(cfg, [weekly, dump], embedder=embedder, progress=False)
+    assert build_index(cfg, embedder=embedder, progress=False).up_to_date  # nothing changed
+    (corpus / "new.txt").write_text("The ferry company ordered two electric boats.\n")
+    report = build_index(cfg, embedder=embedder, progress=False)
+    assert report.documents == 6 and report.embeddings_computed == 1
+    full = build_index(cfg, embedder=embedder, progress=False, full=True)
+    assert full.documents == 6 and full.embeddings_computed == 0
+    assert doc_ids(cfg, embedder, "Etna", "keyword") == {"wire-7"}
+
+
+def test_re_adding_keeps_unchanged_documents_and_replaces_changed_ones(archive, embedder):
+    cfg, _, _, weekly, _ = archive
+    add_to_index(cfg, [weekly], embedder=embedder, progress=False)
+    again = add_to_index(cfg, [weekly], embedder=embedder, progress=False)
+    assert (again.indexed, again.unchanged, again.documents) == (0, 2, 4)
+    (weekly / "storm.txt").write_text("Lifeboats rescued two sailors off Sardinia at dawn.\n")
+    changed = add_to_index(cfg, [weekly], embedder=embedder, progress=False)
+    assert (changed.replaced, changed.unchanged, changed.documents) == (1, 1, 4)
+    assert doc_ids(cfg, embedder, "lifeboats", "keyword") == {"storm"}
+    assert doc_ids(cfg, embedder, "fishing", "keyword") == set()
+    # the old version's vector stays in the file, unused: semantic search never returns it
+    semantic = Searcher(cfg, IndexHandle(cfg), embedder).search(
+        SearchRequest("fishing boats ashore storm coast", "semantic", per_page=50))
+    assert [h.text for h in semantic.hits if h.doc_id == "storm"] == [
+        "Lifeboats rescued two sailors off Sardinia at dawn."]
+    assert manifest(cfg)["vector_rows"] == 5 and manifest(cfg)["passages"] == 4
+    index = IndexHandle(cfg).get()
+    rows = [r for r, _ in index.vectors.search(embedder.encode(["storm"])[0], 10, Filters())]
+    assert sorted(rows) == sorted(p.row for p in index.store.passages_by_row(range(5)).values())
+
+
+def test_remove_by_id_and_by_path_is_remembered_by_rebuilds(archive, embedder):
+    cfg, _, corpus, weekly, dump = archive
+    add_to_index(cfg, [weekly, dump], embedder=embedder, progress=False)
+    report = remove_from_index(cfg, ["wire-7", str(corpus / "tides.txt")])
+    assert (report.removed, report.documents) == (2, 3)
+    for mode in ("keyword", "semantic", "hybrid"):
+        found = doc_ids(cfg, embedder, "Etna volcano Catania tides Naples quay", mode)
+        assert not found & {"wire-7", "tides"}, mode
+    assert IndexHandle(cfg).get().store.document("tides") is None
+    record = manifest(cfg)["archive"]
+    assert record["removed"] == [f"{dump}:1", str(corpus / "tides.txt")]
+    full = build_index(cfg, embedder=embedder, progress=False, full=True)
+    assert full.documents == 3 and doc_ids(cfg, embedder, "Naples", "keyword") == set()
+    # adding the file again takes back its removal
+    add_to_index(cfg, [corpus / "tides.txt"], embedder=embedder, progress=False)
+    assert doc_ids(cfg, embedder, "Naples", "keyword") == {"tides"}
+
+
+def test_removing_an_added_folder_forgets_it(archive, embedder):
+    cfg, _, _, weekly, _ = archive
+    add_to_index(cfg, [weekly], embedder=embedder, progress=False)
+    assert remove_from_index(cfg, [str(weekly)]).removed == 2
+    assert manifest(cfg)["archive"] == {"added": [], "removed": []}
+    assert build_index(cfg, embedder=embedder, progress=False, full=True).documents == 2
+
+
+def test_remove_of_something_not_in_the_archive_changes_nothing(archive, capsys):
+    cfg, cfg_path, corpus, _, _ = archive
+    live = generations.current_dir(cfg.index_path)
+    assert main(["--config", str(cfg_path), "remove", "harbour", "no-such-doc"]) == 2
+    assert "no-such-doc" in capsys.readouterr().err
+    assert generations.current_dir(cfg.index_path) == live and manifest(cfg)["documents"] == 2
+    assert not list(cfg.index_path.glob("tmp-*"))
+
+
+def test_removing_most_of_the_archive_needs_allow_shrink(archive):
+    cfg, _, corpus, _, _ = archive
+    with pytest.raises(ShrinkRefused, match="0 documents.*has 2"):
+        remove_from_index(cfg, [str(corpus)])
+    assert manifest(cfg)["documents"] == 2
+    assert remove_from_index(cfg, ["harbour", "tides"], allow_shrink=True).documents == 0
+
+
+def test_status_shows_config_index_and_archive(archive, embedder, capsys):
+    cfg, cfg_path, corpus, weekly, _ = archive
+    add_to_index(cfg, [weekly], embedder=embedder, progress=False)
+    remove_from_index(cfg, ["harbour"])
+    assert main(["--config", str(cfg_path), "status"]) == 0
+    out = capsys.readouterr().out
+    gen = generations.current_name(cfg.index_path)
+    for expected in (f"config:      {cfg_path}", f"index:       {cfg.index_path}",
+                     f"live:        {gen}", "documents:   3 (en 2, it 1)",
+                     "passages:    3 (en 2, it 1)", f"added:       {weekly}",
+                     f"removed:     {corpus / 'harbour.txt'}"):
+        assert expected in out, (expected, out)
+    assert main(["--config", str(cfg_path), "status", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["live"] == gen and info["doc_languages"] == {"en": 2, "it": 1}
+    assert info["created"] <= info["updated"]
