@@ -15,7 +15,7 @@ from collections import defaultdict
 from markupsafe import escape
 
 from ..index.keyword.whoosh_index import KeywordIndex
-from ..translate.interface import TranslationError, Translator
+from ..translate.interface import TranslationError, Translator, title_names
 
 log = logging.getLogger("newsdesk")
 
@@ -54,8 +54,9 @@ def translate_hits(translator: Translator, hits: list, target: str,
         # Fragments are translated apart, so an ellipsis never glues two of them together.
         layouts = [_ELLIPSIS.split(snippet_text(h.snippet)) for h in group]
         texts = [piece for pieces in layouts for piece in pieces[0::2] if piece.strip()]
+        names = title_names(*(h.title for h in group))
         try:
-            translated = iter(translator.translate(texts, source, target))
+            translated = iter(translator.translate(texts, source, target, names=names))
         except TranslationError as exc:
             log.warning("snippet translation failed: %s", exc)
             problems.append(f"{translator.name} failed ({exc})")

@@ -1,16 +1,18 @@
 """Every translation ever made, on disk (SQLite), keyed by engine, languages and text hash,
 and `CachedTranslator`, which puts that cache in front of any backend.
 
-The engine key names the backend, its version and settings (e.g. the pivot), so
-changing any of them never serves a stale translation. One connection shared
-under a lock: lookups are a single indexed SELECT per batch, far below the cost
-of translating.
+The engine key names the backend, its version and settings (e.g. the pivot, and the
+Apertium backend's own `REVISION`), so changing any of them never serves a stale
+translation; the names kept as written in a text are part of what it is stored under.
+One connection shared under a lock: lookups are a single indexed SELECT per batch, far
+below the cost of translating.
 """
 from __future__ import annotations
 
 import hashlib
 import sqlite3
 import threading
+from collections.abc import Collection
 from pathlib import Path
 
 from ..config import ConfigError
@@ -24,6 +26,12 @@ CREATE TABLE IF NOT EXISTS translations (
 ) WITHOUT ROWID;
 """
 MAX_VARIABLES = 500  # per SELECT ... IN (...)
+
+
+def cache_text(text: str, names: Collection[str]) -> str:
+    """What a translation is stored under: the text, and the names in it that are kept as
+    written (they change its translation; names it does not contain do not)."""
+    return "\0".join([text, *sorted(n for n in names if n in text)])
 
 
 def text_hash(text: str) -> str:
@@ -87,22 +95,25 @@ class CachedTranslator(Translator):
     def supports(self, source: str, target: str) -> bool:
         return self.backend.supports(source, target)
 
-    def translate(self, texts: list[str], source: str, target: str) -> list[str]:
+    def translate(self, texts: list[str], source: str, target: str,
+                  names: Collection[str] = ()) -> list[str]:
         if source == target:
             return list(texts)
-        found = self.cache.get_many(self.key, source, target, texts)
-        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        keys = {text: cache_text(text, names) for text in texts}
+        found = self.cache.get_many(self.key, source, target, list(dict.fromkeys(keys.values())))
+        missing = list(dict.fromkeys(t for t in texts if keys[t] not in found))
         if missing:
-            fresh = self.backend.translate(missing, source, target)
+            fresh = self.backend.translate(missing, source, target, names=names)
             if len(fresh) != len(missing):
                 raise TranslationError(f"{self.name} returned {len(fresh)} texts "
                                        f"for {len(missing)}")
-            self.cache.put_many(self.key, source, target, dict(zip(missing, fresh)))
-            found.update(zip(missing, fresh))
+            translations = {keys[t]: tr for t, tr in zip(missing, fresh)}
+            self.cache.put_many(self.key, source, target, translations)
+            found.update(translations)
         with self._lock:
             self.misses += len(missing)
             self.hits += len(texts) - len(missing)
-        return [found[t] for t in texts]
+        return [found[keys[t]] for t in texts]
 
     def close(self):
         self.backend.close()

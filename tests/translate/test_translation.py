@@ -45,10 +45,10 @@ class CountingTranslator(Translator):
     def supports(self, source, target):
         return self.backend.supports(source, target)
 
-    def translate(self, texts, source, target):
+    def translate(self, texts, source, target, names=()):
         self.calls += 1
         self.texts += len(texts)
-        return self.backend.translate(texts, source, target)
+        return self.backend.translate(texts, source, target, names)
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_one_long_lived_pipeline_per_direction_restarts_after_a_crash():
     try:
         for i in range(3):
             translator.translate([f"Pagina {i}: il mercato è cresciuto."] * 10, "it", "en")
-        pipeline = translator._pipelines[("it", "en")]
+        pipeline = translator._directions[("it", "en")].chain
         assert pipeline.starts == 1  # ten texts, three pages: one process chain
         os.killpg(pipeline._proc.pid, signal.SIGKILL)
         out = translator.translate(["Il mercato è cresciuto."], "it", "en")[0]
