@@ -36,6 +36,7 @@ class CorpusConfig:
 @dataclass
 class IndexConfig:
     path: str = "data/index"
+    keyword_engine: str = "tantivy"
     passage_min_words: int = 80
     passage_max_words: int = 250
     batch_size: int = 64
@@ -205,6 +206,8 @@ def validate(config: Config) -> Config:
         raise ConfigError('[embedder] context lists only "title" and "section"')
     if config.index.passage_min_words > config.index.passage_max_words:
         raise ConfigError("[index] passage_min_words must not exceed passage_max_words")
+    if config.index.keyword_engine not in ("tantivy", "whoosh"):
+        raise ConfigError('[index] keyword_engine must be "tantivy" or "whoosh"')
     if not 0.0 <= config.index.max_shrink <= 1.0:
         raise ConfigError("[index] max_shrink must be between 0 and 1")
     t = config.translation

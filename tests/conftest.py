@@ -4,6 +4,7 @@ server on a free loopback port."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -29,10 +30,17 @@ a Leapmotor dealer page. The quarantined snippet &lt;img src=x onerror=alert(1)&
 </body></html>"""
 
 
+# the keyword engine the tests' indexes use (default: the product's default);
+# `NEWSDESK_TEST_KEYWORD_ENGINE=whoosh python3 -m pytest` runs the whole suite on Whoosh
+TEST_ENGINE = os.environ.get("NEWSDESK_TEST_KEYWORD_ENGINE")
+
+
 def write_config(tmp: Path, corpus_paths: list[Path], **sections) -> Path:
     """A config.toml in `tmp` indexing `corpus_paths` into tmp/index; extra keys per section."""
     data: dict[str, dict] = {"corpus": {"paths": [str(p) for p in corpus_paths]},
                              "index": {"path": str(tmp / "index")}}
+    if TEST_ENGINE:
+        data["index"]["keyword_engine"] = TEST_ENGINE
     for section, values in sections.items():
         data.setdefault(section, {}).update(values)
     text = "\n".join(f"[{s}]\n" + "\n".join(f"{k} = {json.dumps(v)}" for k, v in vals.items())

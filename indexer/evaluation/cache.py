@@ -23,6 +23,7 @@ from ..index.build import settings_fingerprint
 
 # Modules whose code decides what an index contains: a change to any of them invalidates it.
 INDEXING_MODULES = ("index/keyword/analyzers", "index/build", "ingest/cleaning",
+                    "index/keyword/tantivy_index",
                     "index/keyword/whoosh_index", "ingest/language", "ingest/passages",
                     "ingest/sources", "index/store", "index/vectors")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")

@@ -30,7 +30,7 @@ from ..models import Document, Passage, Skipped, SourceDocument
 from . import archive, generations
 from .archive import ArchiveRecord
 from .embedders import Embedder, load_embedder
-from .keyword.whoosh_index import KeywordIndex
+from .keyword.engines import create_keyword_index, engine_of, open_keyword_index
 from .store import Store, StoreWriter
 from .vectors import VectorWriter, open_vectors
 
@@ -101,6 +101,7 @@ def settings_fingerprint(config: Config, embedder_name: str) -> dict:
         "passage_words": [config.index.passage_min_words, config.index.passage_max_words],
         "embedder": embedder_name,
         "embedding_context": config.embedder.context,
+        "keyword_engine": config.index.keyword_engine,
     }
 
 
@@ -164,9 +165,10 @@ class Builder:
         dim = embedder.dim if embedder else live["dim"]
         self.vectors = VectorWriter(build_dir / "vectors.f32", dim,
                                     generations.vector_rows(live) if live else 0)
-        self.keyword_index = (KeywordIndex.open(build_dir / "keyword", live["languages"]) if live
-                              else KeywordIndex.create(build_dir / "keyword",
-                                                       config.corpus.languages))
+        self.keyword_index = (
+            open_keyword_index(engine_of(live), build_dir / "keyword", live["languages"]) if live
+            else create_keyword_index(config.index.keyword_engine, build_dir / "keyword",
+                                      config.corpus.languages))
         self.cache = _EmbeddingCache(config.index_path, embedder.name) if embedder else None
         self.keyword = None  # the KeywordWriter, while `writing()`
         self.pending: list[tuple[Passage, Document]] = []
@@ -324,6 +326,7 @@ class Publication:
     embedder: str
     dim: int
     languages: list[str]
+    keyword_engine: str
     record: ArchiveRecord
     created: str = ""  # when the archive was last built from scratch (default: now)
 
@@ -343,6 +346,7 @@ def publish_build(config: Config, build_dir: Path, report: BuildReport, pub: Pub
         "created": pub.created or now, "updated": now,
         "signature": pub.signature, "settings": pub.settings,
         "embedder": pub.embedder, "dim": pub.dim, "languages": pub.languages,
+        "keyword_engine": pub.keyword_engine,
         "documents": report.documents, "passages": report.passages, "vector_rows": vector_rows,
         "doc_languages": dict(report.doc_languages),
         "passage_languages": dict(report.passage_languages),
@@ -398,7 +402,7 @@ def rebuild(config: Config, paths: list[Path], record: ArchiveRecord, embedder: 
     with builder.writing():
         builder.read(paths, record, progress)
     pub = Publication(signature, settings, embedder.name, embedder.dim, config.corpus.languages,
-                      record)
+                      config.index.keyword_engine, record)
     publish_build(config, build_dir, report, pub, builder.vectors.count, allow_shrink, started)
     return report
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..config import Config
 from . import generations
-from .keyword.whoosh_index import KeywordIndex
+from .keyword.engines import engine_of, open_keyword_index
 from .store import Store
 from .vectors import VectorIndex, open_vectors
 
@@ -25,7 +25,7 @@ class Index:
     path: Path
     manifest: dict
     store: Store
-    keyword: KeywordIndex
+    keyword: object  # the engine's index (keyword/interface.py says what it offers)
     vectors: VectorIndex
 
     @classmethod
@@ -35,9 +35,10 @@ class Index:
         try:
             generations.verify(path, manifest)
             store = Store(path / "store.sqlite")
-            keyword = KeywordIndex.open(path / "keyword", manifest["languages"],
-                                        title_boost=config.search.title_boost,
-                                        section_boost=config.search.section_boost)
+            keyword = open_keyword_index(engine_of(manifest), path / "keyword",
+                                         manifest["languages"],
+                                         title_boost=config.search.title_boost,
+                                         section_boost=config.search.section_boost)
             if keyword.doc_count() != manifest["passages"]:
                 raise ValueError(f"the keyword index has {keyword.doc_count()} passages, "
                                  f"the manifest {manifest['passages']}")

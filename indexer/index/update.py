@@ -19,6 +19,7 @@ from .archive import ArchiveRecord, covers
 from .build import (Builder, BuildReport, Publication, archive_signature, publish_build,
                     rebuild, settings_fingerprint)
 from .embedders import Embedder, load_embedder
+from .keyword.engines import engine_of
 
 
 def _live(root: Path) -> tuple[Path, dict]:
@@ -48,7 +49,8 @@ def _next_signature(config: Config, manifest: dict, record: ArchiveRecord,
 
 def _publication(manifest: dict, signature: str, record: ArchiveRecord) -> Publication:
     return Publication(signature, manifest["settings"], manifest["embedder"], manifest["dim"],
-                       manifest["languages"], record, created=manifest.get("created", ""))
+                       manifest["languages"], engine_of(manifest), record,
+                       created=manifest.get("created", ""))
 
 
 def add_to_index(config: Config, paths: list[Path], embedder: Embedder | None = None,

@@ -184,17 +184,24 @@ def _manifest(gen: Path, **changes) -> None:
 
 
 def _segment(gen: Path) -> Path:
-    return next((gen / "keyword").glob("*.seg"))
+    """The keyword index's largest data file (whichever engine wrote it)."""
+    return max((p for p in (gen / "keyword").rglob("*") if p.is_file()),
+               key=lambda p: p.stat().st_size)
+
+
+def _keyword_meta(gen: Path) -> list[Path]:
+    """The keyword index's table of contents: Whoosh's *.toc, tantivy's meta.json."""
+    return [*(gen / "keyword").rglob("*.toc"), *(gen / "keyword").rglob("meta.json")]
 
 
 DAMAGE = {
     "sqlite garbage": lambda g: _scramble(g / "store.sqlite"),
     "sqlite page in the middle": lambda g: _scramble(g / "store.sqlite", 4096),
     "sqlite truncated": lambda g: os.truncate(g / "store.sqlite", 8192),
-    "whoosh segment garbage": lambda g: _scramble(_segment(g)),
-    "whoosh segment bytes in the middle": lambda g: _scramble(_segment(g), 512),
-    "whoosh segment missing": lambda g: _segment(g).unlink(),
-    "whoosh toc garbage": lambda g: [_scramble(p) for p in (g / "keyword").glob("*.toc")],
+    "keyword segment garbage": lambda g: _scramble(_segment(g)),
+    "keyword segment bytes in the middle": lambda g: _scramble(_segment(g), 512),
+    "keyword segment missing": lambda g: _segment(g).unlink(),
+    "keyword table of contents garbage": lambda g: [_scramble(p) for p in _keyword_meta(g)],
     "vectors truncated": lambda g: os.truncate(g / "vectors.f32", 4096),
     "vectors flipped bytes": lambda g: _scramble(g / "vectors.f32", 64),
     "manifest not json": lambda g: (g / "manifest.json").write_text("{oops"),

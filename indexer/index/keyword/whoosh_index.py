@@ -13,14 +13,14 @@ from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
-from markupsafe import escape
-from whoosh import highlight as wh, index as windex, query as wq, scoring, sorting
+from whoosh import index as windex, query as wq, scoring, sorting
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.idsets import BitSet
 
 from ...dates import date_span, filter_span
 from ...models import Filters
 from .analyzers import analyzer_for
+from .highlight import highlight
 from .interface import FACET_FIELDS, KeywordHit, KeywordMatches, KeywordResult
 
 MAX_PREFIX_EXPANSIONS = 64
@@ -42,28 +42,6 @@ def _schema(languages: list[str]) -> Schema:
         fields[f"section_{lang}"] = TEXT(analyzer=analyzer, phrase=True)
         fields[f"body_{lang}"] = TEXT(analyzer=analyzer, phrase=True)
     return Schema(**fields)
-
-
-class MarkFormatter(wh.Formatter):
-    """Escapes all text and wraps matched terms in <mark>; ellipses at cut edges."""
-
-    between = " "
-
-    def _text(self, text):
-        return str(escape(text))
-
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{escape(wh.get_text(text, token, replace))}</mark>"
-
-    def format_fragment(self, fragment, replace=False):
-        body = super().format_fragment(fragment, replace)
-        head = "… " if fragment.startchar > 0 else ""
-        tail = " …" if fragment.endchar < len(fragment.text) else ""
-        return head + " ".join(body.split()) + tail
-
-    def format(self, fragments, replace=False):
-        """Fragments joined by one ellipsis (each fragment brings its own at a cut)."""
-        return super().format(fragments, replace).replace(" … … ", " … ")
 
 
 class LanguageBM25F(scoring.BM25F):
@@ -114,6 +92,8 @@ class KeywordWriter:
 
 
 class KeywordIndex:
+    engine = "whoosh"
+
     def __init__(self, ix, languages: list[str], title_boost: float = 1.0,
                  section_boost: float = 1.5):
         self._ix = ix
@@ -301,21 +281,7 @@ class KeywordIndex:
         return KeywordMatches(len(results), terms,
                               (KeywordHit(hit["passage_id"], float(hit.score)) for hit in results))
 
-    # -- highlighting -----------------------------------------------------------
-    @staticmethod
-    def highlight(text: str, lang: str, terms: dict[str, frozenset[str]], max_chars: int = 220,
-                  fragments: int = 2, whole: bool = False) -> str:
-        """HTML: the best fragments of `text` with query terms in <mark>, all else escaped.
-
-        Returns '' when no term occurs in the text.
-        """
-        termset = terms.get(lang)
-        if not termset or not text:
-            return ""
-        fragmenter = (wh.WholeFragmenter(charlimit=None) if whole
-                      else wh.ContextFragmenter(maxchars=max_chars, surround=max_chars // 3))
-        return wh.highlight(text, termset, analyzer_for(lang), fragmenter, MarkFormatter(),
-                            top=1 if whole else fragments, order=wh.SCORE if not whole else wh.FIRST)
+    highlight = staticmethod(highlight)
 
     def close(self):
         searcher = getattr(self._local, "searcher", None)

@@ -1,0 +1,342 @@
+"""The keyword index on tantivy (the default engine; see interface.py for the contract).
+
+One tantivy index per language (`keyword/en/`, `keyword/it/`, ...), so BM25's document
+frequencies and average field lengths are each language's own: a minority language is
+not scored as if its passages were all too long (what `LanguageBM25F` does for Whoosh).
+Text is analysed in Python by the same chains as the Whoosh engine (`analyzers.py`,
+Italian elision included) and indexed pre-tokenized, so both engines hold the same terms
+and a query's leaves become exact term and phrase queries: no tokenizer is registered
+in the index, so nothing has to be re-registered when it is opened.
+
+A query tree over the virtual fields (title, section, body) is turned into one tantivy
+query per language; the languages' hits are merged by score.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import tantivy
+from tantivy import Occur, Query
+from whoosh import query as wq
+
+from ...dates import date_span, filter_span
+from ...models import Filters
+from .analyzers import analyze
+from .highlight import highlight
+from .interface import FACET_FIELDS, KeywordHit, KeywordMatches, KeywordResult
+
+MAX_PREFIX_EXPANSIONS = 64  # the most frequent terms a `veic*` stands for, as in Whoosh
+MATCH_PAGE = 500  # hits fetched at a time when streaming every match
+MAX_FACET_VALUES = 10000
+TEXT_FIELDS = ("title", "section", "body")
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("passage_id", stored=True, tokenizer_name="raw")
+    sb.add_text_field("doc_id", tokenizer_name="raw")
+    sb.add_text_field("kind", fast=True, tokenizer_name="raw")
+    sb.add_text_field("source", fast=True, tokenizer_name="raw")
+    sb.add_integer_field("date_start", indexed=True, fast=True)
+    sb.add_integer_field("date_end", indexed=True, fast=True)
+    for name in TEXT_FIELDS:
+        sb.add_text_field(name, tokenizer_name="whitespace", index_option="position")
+    return sb.build()
+
+
+def _tokens(lang: str, text: str) -> tantivy.PreTokenizedString:
+    terms = analyze(lang, text)
+    return tantivy.PreTokenizedString(" ".join(terms), [
+        tantivy.Token(term, position, 0, 0) for position, term in enumerate(terms)])
+
+
+def _negations(q: wq.Query) -> list[wq.Query]:
+    """Every subquery that `q` excludes (under NOT or the right side of ANDNOT)."""
+    if isinstance(q, wq.Not):
+        return [q.query]
+    if isinstance(q, wq.AndNot):
+        return _negations(q.a) + [q.b]
+    return [n for child in q.children() for n in _negations(child)]
+
+
+def _boolean(clauses: list[tuple[Occur, Query]]) -> Query:
+    return clauses[0][1] if len(clauses) == 1 and clauses[0][0] == Occur.Should else \
+        Query.boolean_query(clauses)
+
+
+class TantivyWriter:
+    """Adds passages to their language's index and deletes documents from all of them."""
+
+    def __init__(self, writers: dict[str, tantivy.IndexWriter]):
+        self._writers = writers
+
+    def add(self, passage, title: str, kind: str, source: str, published: str):
+        lang = passage.language
+        first, last = date_span(published)
+        doc = tantivy.Document()
+        doc.add_text("passage_id", passage.passage_id)
+        doc.add_text("doc_id", passage.doc_id)
+        doc.add_text("kind", kind or "")
+        doc.add_text("source", source or "")
+        doc.add_integer("date_start", first)
+        doc.add_integer("date_end", last)
+        for name, text in (("title", title), ("section", passage.section),
+                           ("body", passage.text)):
+            doc.add_pre_tokenized_text(name, _tokens(lang, text or ""))
+        self._writers[lang].add_document(doc)
+
+    def delete_document(self, doc_id: str):
+        for writer in self._writers.values():
+            writer.delete_documents_by_term("doc_id", doc_id)
+
+
+class _Compiler:
+    """A virtual-field query tree -> one language's tantivy query, collecting the analysed
+    terms it looks for (not those under NOT) for highlighting."""
+
+    def __init__(self, index: "TantivyIndex", lang: str):
+        self.index, self.lang = index, lang
+        self.schema = index.schemas[lang]
+        self.searcher = index.searchers[lang]
+        self.terms: set[str] = set()
+
+    def compile(self, node: wq.Query, collect: bool = True) -> Query | None:
+        """The query, or None if it can match nothing."""
+        if isinstance(node, (wq.Term, wq.Phrase, wq.Prefix)):
+            q = self._leaf(node, collect)
+        elif isinstance(node, wq.And):
+            q = self._and(node.subqueries, collect)
+        elif isinstance(node, wq.Or):
+            kids = [self._positive(c, collect) for c in node.subqueries]
+            kids = [k for k in kids if k is not None]
+            q = _boolean([(Occur.Should, k) for k in kids]) if kids else None
+        elif isinstance(node, wq.AndNot):
+            a, b = self.compile(node.a, collect), self.compile(node.b, False)
+            q = a if a is None or b is None else Query.boolean_query(
+                [(Occur.Must, a), (Occur.MustNot, b)])
+        elif isinstance(node, wq.Not):
+            q = self._positive(node, collect)
+        elif isinstance(node, wq.Every):
+            q = Query.all_query()
+        elif node is wq.NullQuery or isinstance(node, type(wq.NullQuery)):
+            q = None
+        else:
+            raise TypeError(f"no tantivy form for query node {type(node).__name__}")
+        boost = getattr(node, "boost", 1.0)
+        return Query.boost_query(q, boost) if q is not None and boost != 1.0 else q
+
+    def _positive(self, node: wq.Query, collect: bool) -> Query | None:
+        """A node that may stand alone: a bare NOT matches every passage without it."""
+        if not isinstance(node, wq.Not):
+            return self.compile(node, collect)
+        excluded = self.compile(node.query, False)
+        return Query.all_query() if excluded is None else Query.boolean_query(
+            [(Occur.Must, Query.all_query()), (Occur.MustNot, excluded)])
+
+    def _and(self, children: list[wq.Query], collect: bool) -> Query | None:
+        clauses = []
+        for child in children:
+            if isinstance(child, wq.Not):
+                excluded = self.compile(child.query, False)
+                if excluded is not None:
+                    clauses.append((Occur.MustNot, excluded))
+                continue
+            q = self.compile(child, collect)
+            if q is None:
+                return None  # one part can match nothing: so can the whole
+            clauses.append((Occur.Must, q))
+        if not any(occur == Occur.Must for occur, _ in clauses):
+            clauses.append((Occur.Must, Query.all_query()))
+        return Query.boolean_query(clauses)
+
+    def _leaf(self, node: wq.Query, collect: bool) -> Query | None:
+        clauses = []
+        for field, boost in self.index.targets(node.fieldname):
+            if isinstance(node, wq.Prefix):
+                found = self.searcher.terms_with_prefix(field, node.text.lower(),
+                                                        limit=MAX_PREFIX_EXPANSIONS)
+                terms = sorted(term for term, _ in found)
+                queries = [Query.term_query(self.schema, field, t) for t in terms]
+            else:
+                words = node.words if isinstance(node, wq.Phrase) else [node.text]
+                terms = analyze(self.lang, " ".join(words))
+                if len(terms) == 1:
+                    queries = [Query.term_query(self.schema, field, terms[0])]
+                elif terms:  # Whoosh's slop 1 is tantivy's 0: the words side by side
+                    slop = node.slop if isinstance(node, wq.Phrase) else 1
+                    queries = [Query.phrase_query(self.schema, field, terms, max(0, slop - 1))]
+                else:
+                    queries = []
+            if collect:
+                self.terms.update(terms)
+            clauses += [(Occur.Should, q if boost == 1.0 else Query.boost_query(q, boost))
+                        for q in queries]
+        return _boolean(clauses) if clauses else None
+
+
+class TantivyIndex:
+    engine = "tantivy"
+    highlight = staticmethod(highlight)
+
+    def __init__(self, path: Path, languages: list[str], title_boost: float = 1.0,
+                 section_boost: float = 1.5):
+        self.path = path
+        self.languages = list(languages)
+        self.title_boost, self.section_boost = title_boost, section_boost
+        self.indexes = {lang: tantivy.Index(_schema(), path=str(path / lang), reuse=True)
+                        for lang in self.languages}
+        self.schemas = {lang: ix.schema for lang, ix in self.indexes.items()}
+        self.searchers: dict[str, tantivy.Searcher] = {}
+        self._open_searchers()
+
+    def _open_searchers(self):
+        """One searcher per language, shared by all threads (tantivy's are thread-safe)."""
+        for lang, ix in self.indexes.items():
+            ix.reload()
+            self.searchers[lang] = ix.searcher()
+
+    # -- building ---------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path, languages: list[str]) -> "TantivyIndex":
+        for lang in languages:
+            (path / lang).mkdir(parents=True, exist_ok=True)
+        return cls(path, languages)
+
+    @classmethod
+    def open(cls, path: Path, languages: list[str], **boosts) -> "TantivyIndex":
+        missing = [lang for lang in languages if not (path / lang / "meta.json").is_file()]
+        if missing:
+            raise FileNotFoundError(f"no tantivy index for {', '.join(missing)} in {path}")
+        return cls(path, languages, **boosts)
+
+    @contextmanager
+    def writer(self, limitmb: int = 256, procs: int = 1):
+        """Yields a `TantivyWriter`; commits every language's index at exit."""
+        heap = max(15, limitmb // max(1, len(self.indexes))) * 1_000_000
+        writers = {lang: ix.writer(heap, max(1, procs)) for lang, ix in self.indexes.items()}
+        try:
+            yield TantivyWriter(writers)
+        except BaseException:
+            for writer in writers.values():
+                writer.rollback()
+            raise
+        for writer in writers.values():
+            writer.commit()
+            writer.wait_merging_threads()
+        self._open_searchers()
+
+    # -- searching --------------------------------------------------------------
+    def targets(self, field: str) -> list[tuple[str, float]]:
+        """(index field, boost) for a virtual field."""
+        if field == "body":
+            return [("body", 1.0), ("title", self.title_boost), ("section", self.section_boost)]
+        return [(field, 1.0)]
+
+    def doc_count(self) -> int:
+        return sum(s.num_docs for s in self.searchers.values())
+
+    def _filter_clauses(self, lang: str, filters: Filters) -> list[tuple[Occur, Query]]:
+        schema, clauses = self.schemas[lang], []
+        for field, values in (("kind", filters.kinds), ("source", filters.sources)):
+            if values:
+                clauses.append((Occur.Must, Query.term_set_query(schema, field, list(values))))
+        bounds = filter_span(filters.date_from, filters.date_to)
+        if bounds:  # the rule of dates.span_in_range: the document's whole period inside
+            for field in ("date_start", "date_end"):
+                clauses.append((Occur.Must, Query.range_query(
+                    schema, field, tantivy.FieldType.Integer, bounds[0], bounds[1])))
+        return clauses
+
+    def _queries(self, tree: wq.Query, filters: Filters | None,
+                 also: dict[str, wq.Query] | None) -> tuple[dict[str, Query], dict]:
+        """The tantivy query of each language to search (filters applied), and the
+        analysed terms by language."""
+        languages = [lang for lang in self.languages
+                     if filters is None or not filters.languages or lang in filters.languages]
+        queries, terms = {}, {}
+        negations = _negations(tree)
+        for lang in self.languages:
+            compiler = _Compiler(self, lang)
+            parts = [compiler.compile(tree)]
+            if also and lang in also:
+                translated = compiler.compile(also[lang])
+                excluded = [compiler.compile(n, False) for n in negations]
+                excluded = [(Occur.MustNot, e) for e in excluded if e is not None]
+                if translated is not None and excluded:
+                    translated = Query.boolean_query([(Occur.Must, translated), *excluded])
+                parts.append(translated)
+            parts = [p for p in parts if p is not None]
+            if compiler.terms:
+                terms[lang] = frozenset(compiler.terms)
+            if not parts or lang not in languages:
+                continue
+            q = _boolean([(Occur.Should, p) for p in parts])
+            extra = self._filter_clauses(lang, filters) if filters is not None else []
+            queries[lang] = Query.boolean_query([(Occur.Must, q), *extra]) if extra else q
+        return queries, terms
+
+    def terms_of(self, tree: wq.Query, also: dict[str, wq.Query] | None = None
+                 ) -> dict[str, frozenset[str]]:
+        return self._queries(tree, None, also)[1]
+
+    def _hits(self, lang: str, query: Query, limit: int, offset: int = 0):
+        searcher = self.searchers[lang]
+        result = searcher.search(query, limit, count=True, offset=offset)
+        hits = [(score, searcher.doc(address).get_first("passage_id"))
+                for score, address in result.hits]
+        return result.count, hits
+
+    def _facets(self, queries: dict[str, Query], counts: dict[str, int]) -> dict:
+        out = {"language": {lang: n for lang, n in counts.items() if n}}
+        for name in FACET_FIELDS:
+            if name == "language":
+                continue
+            total = Counter()
+            for lang, query in queries.items():
+                if not counts[lang]:
+                    continue
+                agg = self.searchers[lang].aggregate(query, {name: {"terms": {
+                    "field": name, "size": MAX_FACET_VALUES}}})
+                total.update({b["key"]: b["doc_count"] for b in agg[name]["buckets"]})
+            out[name] = dict(total)
+        return out
+
+    def search(self, tree: wq.Query, filters: Filters, limit: int,
+               also: dict[str, wq.Query] | None = None, facets: bool = False) -> KeywordResult:
+        """`also`: translations of the query by language, each searched in that language only.
+        `facets`: also count FACET_FIELDS' values over every match."""
+        queries, terms = self._queries(tree, filters, also)
+        counts, merged = {}, []
+        for order, (lang, query) in enumerate(queries.items()):
+            counts[lang], hits = self._hits(lang, query, max(1, limit))
+            merged += [(-score, order, rank, pid) for rank, (score, pid) in enumerate(hits)]
+        merged.sort()
+        hits = [KeywordHit(pid, -neg) for neg, _, _, pid in merged[:limit]]
+        counted = self._facets(queries, counts) if facets else None
+        return KeywordResult(hits, sum(counts.values()), terms, counted)
+
+    def _stream(self, lang: str, query: Query, order: int) -> Iterator[tuple]:
+        for offset in itertools.count(0, MATCH_PAGE):
+            _, hits = self._hits(lang, query, MATCH_PAGE, offset)
+            yield from ((-score, order, offset + rank, pid) for rank, (score, pid)
+                        in enumerate(hits))
+            if len(hits) < MATCH_PAGE:
+                return
+
+    def matches(self, tree: wq.Query, filters: Filters,
+                also: dict[str, wq.Query] | None = None) -> KeywordMatches:
+        """Every matching passage, best first, fetched a page at a time as it is read."""
+        queries, terms = self._queries(tree, filters, also)
+        total = sum(self.searchers[lang].search(q, 1, count=True).count
+                    for lang, q in queries.items())
+        streams = [self._stream(lang, q, order) for order, (lang, q) in enumerate(queries.items())]
+        return KeywordMatches(total, terms, (KeywordHit(pid, -neg) for neg, _, _, pid
+                                             in heapq.merge(*streams)))
+
+    def close(self):
+        self.searchers.clear()
