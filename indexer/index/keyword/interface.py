@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from whoosh import query as wq  # query trees are Whoosh query nodes, whatever the engine
+
 FACET_FIELDS = ("language", "kind", "source")  # what search results are faceted by
 
 
@@ -37,3 +39,13 @@ class KeywordMatches:
     total: int
     terms: dict[str, frozenset[str]]
     hits: Iterator[KeywordHit]
+
+
+def negations(tree: wq.Query) -> list[wq.Query]:
+    """Every subquery that `tree` excludes (under NOT or the right side of ANDNOT): what a
+    translated query must still exclude."""
+    if isinstance(tree, wq.Not):
+        return [tree.query]
+    if isinstance(tree, wq.AndNot):
+        return negations(tree.a) + [tree.b]
+    return [n for child in tree.children() for n in negations(child)]

@@ -28,7 +28,7 @@ from ...dates import date_span, filter_span
 from ...models import Filters
 from .analyzers import analyze
 from .highlight import highlight
-from .interface import FACET_FIELDS, KeywordHit, KeywordMatches, KeywordResult
+from .interface import FACET_FIELDS, KeywordHit, KeywordMatches, KeywordResult, negations
 
 MAX_PREFIX_EXPANSIONS = 64  # the most frequent terms a `veic*` stands for, as in Whoosh
 MATCH_PAGE = 500  # hits fetched at a time when streaming every match
@@ -53,15 +53,6 @@ def _tokens(lang: str, text: str) -> tantivy.PreTokenizedString:
     terms = analyze(lang, text)
     return tantivy.PreTokenizedString(" ".join(terms), [
         tantivy.Token(term, position, 0, 0) for position, term in enumerate(terms)])
-
-
-def _negations(q: wq.Query) -> list[wq.Query]:
-    """Every subquery that `q` excludes (under NOT or the right side of ANDNOT)."""
-    if isinstance(q, wq.Not):
-        return [q.query]
-    if isinstance(q, wq.AndNot):
-        return _negations(q.a) + [q.b]
-    return [n for child in q.children() for n in _negations(child)]
 
 
 def _boolean(clauses: list[tuple[Occur, Query]]) -> Query:
@@ -123,7 +114,7 @@ class _Compiler:
             q = self._positive(node, collect)
         elif isinstance(node, wq.Every):
             q = Query.all_query()
-        elif node is wq.NullQuery or isinstance(node, type(wq.NullQuery)):
+        elif isinstance(node, type(wq.NullQuery)):
             q = None
         else:
             raise TypeError(f"no tantivy form for query node {type(node).__name__}")
@@ -259,13 +250,13 @@ class TantivyIndex:
         languages = [lang for lang in self.languages
                      if filters is None or not filters.languages or lang in filters.languages]
         queries, terms = {}, {}
-        negations = _negations(tree)
+        excluded_by_query = negations(tree)
         for lang in self.languages:
             compiler = _Compiler(self, lang)
             parts = [compiler.compile(tree)]
             if also and lang in also:
                 translated = compiler.compile(also[lang])
-                excluded = [compiler.compile(n, False) for n in negations]
+                excluded = [compiler.compile(n, False) for n in excluded_by_query]
                 excluded = [(Occur.MustNot, e) for e in excluded if e is not None]
                 if translated is not None and excluded:
                     translated = Query.boolean_query([(Occur.Must, translated), *excluded])

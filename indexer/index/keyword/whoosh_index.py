@@ -21,7 +21,7 @@ from ...dates import date_span, filter_span
 from ...models import Filters
 from .analyzers import analyzer_for
 from .highlight import highlight
-from .interface import FACET_FIELDS, KeywordHit, KeywordMatches, KeywordResult
+from .interface import FACET_FIELDS, KeywordHit, KeywordMatches, KeywordResult, negations
 
 MAX_PREFIX_EXPANSIONS = 64
 MAX_PREFIX_SCAN = 20000
@@ -62,15 +62,6 @@ class LanguageBM25F(scoring.BM25F):
                 scorer.avgfl = parent.field_length(fieldname) / docs or 1
                 scorer.idf = math.log(docs / (parent.doc_frequency(fieldname, text) + 1)) + 1
         return scorer
-
-
-def _negations(q: wq.Query) -> list[wq.Query]:
-    """Every subquery that `q` excludes (under NOT or the right side of ANDNOT)."""
-    if isinstance(q, wq.Not):
-        return [q.query]
-    if isinstance(q, wq.AndNot):
-        return _negations(q.a) + [q.b]
-    return [n for child in q.children() for n in _negations(child)]
 
 
 class KeywordWriter:
@@ -190,7 +181,7 @@ class KeywordIndex:
                  if lang in self.languages]
         if not extra:
             return q.normalize()
-        negated = _negations(q)
+        negated = negations(q)
         translated = wq.Or(extra)
         if negated:
             translated = wq.AndNot(translated, wq.Or(negated))
