@@ -5,6 +5,9 @@ from dataclasses import asdict
 
 from flask import Blueprint, abort, jsonify, request
 
+from indexer.search.searcher import Hit, SearchRequest
+from indexer.search.timeline import Timeline
+
 from .params import search_request
 from .state import searcher
 
@@ -12,6 +15,21 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 HIT_FIELDS = ("rank", "score", "doc_id", "title", "source", "kind", "published", "language",
               "section", "passage_id", "text", "snippet", "matched_by", "ranks")
+DOCUMENT_FIELDS = ("doc_id", "title", "source", "kind", "published")
+MORE_FIELDS = tuple(k for k in HIT_FIELDS if k not in DOCUMENT_FIELDS)  # a document's other hits
+
+
+def _hit(hit: Hit, req: SearchRequest) -> dict:
+    out = {k: getattr(hit, k) for k in HIT_FIELDS}
+    if req.group == "document":
+        out |= {"passages": hit.passages,
+                "more": [{k: getattr(m, k) for k in MORE_FIELDS} for m in hit.more]}
+    return out | ({"translation": hit.translation} if req.translate else {})
+
+
+def _timeline(timeline: Timeline) -> dict:
+    return {"unit": timeline.unit, "undated": timeline.undated, "imprecise": timeline.imprecise,
+            "bars": [asdict(bar) for bar in timeline.bars]}
 
 
 @bp.get("/search")
@@ -20,19 +38,20 @@ def search():
     req = search_request(request.args, s.config)
     response = s.search(req)
     return jsonify({
-        "query": response.query, "mode": response.mode, "total": response.total,
+        "query": response.query, "mode": response.mode, "group": response.group,
+        "total": response.total, "total_documents": response.total_documents,
+        "total_passages": response.total_passages,
         "page": response.page, "per_page": response.per_page, "sort": req.sort,
         "notice": response.notice,
         "filters": asdict(req.filters),
         "facets": {name: [{"value": v, "count": c} for v, c in values]
                    for name, values in response.facets.items()},
+        "timeline": _timeline(response.timeline),
         "also_searched": [{"lang": lang, "text": text}
                           for lang, text in response.also_searched.items()],
         **({"translation": {"lang": req.translate, "engine": s.translator.name,
                             "notice": response.translation_notice}} if req.translate else {}),
-        "hits": [{k: getattr(h, k) for k in HIT_FIELDS}
-                 | ({"translation": h.translation} if req.translate else {})
-                 for h in response.hits],
+        "hits": [_hit(h, req) for h in response.hits],
     })
 
 

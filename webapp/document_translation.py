@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from indexer.models import Passage
 from indexer.search.translated_snippets import marked
-from indexer.translate.interface import TranslationError, Translator
+from indexer.translate.interface import TranslationError, Translator, title_names
 
 
 @dataclass
@@ -45,7 +45,9 @@ def window_start(requested: int | None, hit: int | None, size: int) -> int:
 
 
 def translate_window(translator: Translator, passages: list[Passage], target: str, start: int,
-                     size: int, terms: dict[str, frozenset[str]]) -> TranslatedWindow:
+                     size: int, terms: dict[str, frozenset[str]], title: str = "") -> TranslatedWindow:
+    """Translate the window of passages from `start`; the names in the document's `title`
+    stay as written (as on the result page)."""
     total = max((p.ordinal for p in passages), default=-1) + 1
     start = min(start, max(0, total - 1))
     window = TranslatedWindow(target, start, min(total, start + size), total, size)
@@ -58,7 +60,8 @@ def translate_window(translator: Translator, passages: list[Passage], target: st
         return window
     for source, group in groups.items():
         try:
-            texts = translator.translate([p.text for p in group], source, target)
+            texts = translator.translate([p.text for p in group], source, target,
+                                          names=title_names(title))
         except TranslationError as exc:
             window.notice = f"Machine translation is unavailable: {exc}."
             continue

@@ -18,7 +18,7 @@ from indexer.export.formats import MEDIA_TYPES
 from indexer.export.plan import (ExportTooLarge, check_format, check_limit, export_stream,
                                  plan_export, row_cap)
 from indexer.export.rows import RowBuilder
-from indexer.search.validation import InvalidParameter, check_int
+from indexer.search.validation import InvalidParameter, check_group, check_int
 
 from .params import search_request
 from .reader_prefs import reader_language
@@ -26,7 +26,7 @@ from .state import searcher
 
 bp = Blueprint("export", __name__)
 
-SEARCH_PARAMS = ("q", "mode", "lang", "kind", "source", "date_from", "date_to")
+SEARCH_PARAMS = ("q", "mode", "lang", "kind", "source", "date_from", "date_to", "sort")
 
 
 def slug(text: str, fallback: str = "export") -> str:
@@ -75,7 +75,9 @@ def export():
     fmt = check_format(request.args.get("format"))
     cap = row_cap(s, fmt)
     limit = check_limit(request.args.get("limit"), cap)
-    plan = plan_export(s, req.query, req.mode, req.filters, limit, cap, xlang=req.xlang)
+    group = check_group(request.args.get("group"), default="passage")  # rows are passages
+    plan = plan_export(s, req.query, req.mode, req.filters, limit, cap, xlang=req.xlang,
+                       sort=req.sort, group=group)
     return _download(plan, fmt, _row_builder(s), slug(req.query))
 
 

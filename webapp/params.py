@@ -6,8 +6,8 @@ from werkzeug.datastructures import MultiDict
 from indexer.config import Config
 from indexer.models import Filters
 from indexer.search.searcher import SearchRequest
-from indexer.search.validation import (InvalidParameter, check_filters, check_int, check_mode,
-                                       check_sort)
+from indexer.search.validation import (InvalidParameter, check_filters, check_group, check_int,
+                                       check_mode, check_sort)
 
 from .reader_prefs import check_translate, check_xlang
 
@@ -37,4 +37,4 @@ def search_request(args: MultiDict, config: Config) -> SearchRequest:
         per_page=check_int("per_page", args.get("per_page"), s.per_page, 1, s.max_per_page),
         xlang=check_xlang(args.getlist("xlang")),
         translate=check_translate(args.get("translate"), config),
-        sort=check_sort(args.get("sort")))
+        sort=check_sort(args.get("sort")), group=check_group(args.get("group")))

@@ -16,6 +16,8 @@ bp = Blueprint("views", __name__)
 
 LANGUAGE_NAMES = {"en": "English", "it": "Italiano"}
 FACET_PARAMS = {"language": "lang", "kind": "kind", "source": "source"}
+# The search box's examples; each finds something in the shipped corpus (a test checks).
+EXAMPLE_QUERIES = ("veicoli elettrici", '"energy use"', "title:milione")
 
 
 def _url_with(args: MultiDict, **changes) -> str:
@@ -47,7 +49,7 @@ def search():
     s = searcher()
     args = request.args
     context = dict(args=args, languages=s.config.corpus.languages, language_names=LANGUAGE_NAMES,
-                   facet_params=FACET_PARAMS, toggle=lambda p, v: _toggle(args, p, v),
+                   facet_params=FACET_PARAMS, examples=EXAMPLE_QUERIES, toggle=lambda p, v: _toggle(args, p, v),
                    url_with=lambda **c: _url_with(args, **c), response=None, error=None,
                    mode=args.get("mode") or s.config.search.default_mode,
                    translator=s.translator, reader_language=_reader_language(s),
@@ -88,7 +90,8 @@ def document(doc_id: str):
         size = s.config.translation.document_window
         start = window_start(check_int("from", request.args.get("from"), None, 0, 10**6),
                              hit, size)
-        window = translate_window(s.translator, passages, reader_lang, start, size, terms)
+        window = translate_window(s.translator, passages, reader_lang, start, size, terms,
+                                  doc.title)
     return render_template("document.html", doc=doc, query=query, hit=hit,
                            segments=segments(doc, passages, terms),
                            language_names=LANGUAGE_NAMES, reader_language=reader_lang,

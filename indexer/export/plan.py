@@ -6,6 +6,9 @@ What "every hit" means depends on the mode:
 - hybrid and semantic: the whole fused candidate list when each retriever
   contributes up to `[export] depth` candidates (the page uses `[search] candidates`).
 
+Rows are passages, best first, unless sorted by date (`sort`, as on the page) or
+grouped (`group=document`: one row per document, its best passage).
+
 The ranking is done before anything is written, so the row count is known up
 front: a search with more hits than `[export] max_rows` is refused with a
 message (`ExportTooLarge`) unless the caller asks for the first `limit` rows, in
@@ -32,9 +35,9 @@ XLSX_MAX_ROWS = 1_048_575  # a worksheet's 1,048,576 rows, less the header
 class ExportTooLarge(ValueError):
     """A search with more hits than an export may hold."""
 
-    def __init__(self, total: int, max_rows: int):
+    def __init__(self, total: int, max_rows: int, group: str = "passage"):
         super().__init__(
-            f"This search matches {total:,} passages; an export holds at most {max_rows:,} "
+            f"This search matches {total:,} {group}s; an export holds at most {max_rows:,} "
             f"rows. Narrow it with filters or a more specific query, or ask for the first "
             f"{max_rows:,} with limit={max_rows} (the export then says it is truncated).")
         self.total = total
@@ -67,7 +70,9 @@ class ExportPlan:
     query: str
     mode: str
     filters: Filters
-    total: int  # hits the search has, as defined per mode above
+    sort: str
+    group: str
+    total: int  # hits the search has (passages, or documents), as defined per mode above
     rows: int  # hits that will be written
     max_rows: int
     generation: str
@@ -81,9 +86,9 @@ class ExportPlan:
     def header(self) -> dict:
         """What is known before the first row: the request, the counts and the limit."""
         return {"query": self.query, "mode": self.mode, "filters": asdict(self.filters),
-                "total": self.total, "rows": self.rows, "truncated": self.truncated,
-                "max_rows": self.max_rows, "generation": self.generation,
-                "notices": self.notices}
+                "sort": self.sort, "group": self.group, "total": self.total, "rows": self.rows,
+                "truncated": self.truncated, "max_rows": self.max_rows,
+                "generation": self.generation, "notices": self.notices}
 
     def row_batches(self, builder: RowBuilder) -> Iterator[list[ExportRow]]:
         for hits in self.batches:
@@ -113,35 +118,44 @@ def _fused_windows(searcher: Searcher, index: Index, ranking: Ranking, rows: int
 
 def plan_export(searcher: Searcher, query: str, mode: str, filters: Filters,
                 limit: int | None = None, max_rows: int | None = None,
-                xlang: bool | None = None) -> ExportPlan:
+                xlang: bool | None = None, sort: str = "relevance",
+                group: str = "passage") -> ExportPlan:
     """Rank `query` for export; raises ExportTooLarge when it has more hits than allowed.
 
-    `xlang` as in `Searcher.rank`, so an export holds the hits the page showed.
+    `xlang` as in `Searcher.rank`, so an export holds the hits the page showed. A keyword
+    search in relevance order, one row per passage, is streamed from the keyword index;
+    any other order or grouping needs every match's id first.
     """
     cfg = searcher.config.export
     max_rows = max_rows or cfg.max_rows
     index = searcher.handle.get()  # this generation serves the whole export
     parsed = searcher.reader.parse(query)
-    streamed = mode == "keyword" and not parsed.empty
-    if streamed:
+    keyword = mode == "keyword" and not parsed.empty
+    streamed = keyword and sort == "relevance" and group == "passage"
+    if keyword:
         translation = searcher.query_translation(parsed, xlang)
         also = translation.trees(searcher.config.translation.query_boost)
         matches = index.keyword.matches(parsed.tree, filters, also=also)
         notices = list(parsed.notices) + ([translation.notice] if translation.notice else [])
         ranking = Ranking(parsed, [], matches.terms, None, matches.total, notices, translation)
-        total = matches.total
+        if not streamed:
+            ranking.fused = single([(h.passage_id, h.score) for h in matches.hits], "keyword")
     else:
         ranking = searcher.rank(index, parsed, mode, filters, cfg.depth, xlang=xlang)
-        total = len(ranking.fused)
+    if not streamed:
+        results = searcher.result_set(index, ranking.fused, sort)
+        ranking.fused = ([g.best for g in results.groups] if group == "document"
+                         else results.ranked)
+    total = matches.total if streamed else len(ranking.fused)
     if limit is None and total > max_rows:
-        raise ExportTooLarge(total, max_rows)
+        raise ExportTooLarge(total, max_rows, group)
     rows = min(total, limit or total, max_rows)
     if streamed:
         batches = _keyword_windows(searcher, index, ranking, matches, rows, cfg.batch_rows)
     else:
         batches = _fused_windows(searcher, index, ranking, rows, cfg.batch_rows)
-    return ExportPlan(parsed.text, mode, filters, total, rows, max_rows, index.generation,
-                      ranking.notices, batches)
+    return ExportPlan(parsed.text, mode, filters, sort, group, total, rows, max_rows,
+                      index.generation, ranking.notices, batches)
 
 
 def export_stream(plan, fmt: str, builder: RowBuilder) -> Iterator[bytes]:

@@ -41,10 +41,12 @@ def cmd_search(args, config) -> int:
     filters = check_filters(filters_from_args(args), config)
     response = make_searcher(config).search(SearchRequest(
         args.query, args.mode or config.search.default_mode, filters, args.page, args.per_page,
-        xlang=False if args.no_xlang else None))
+        xlang=False if args.no_xlang else None, group=args.group))
     if args.json:
         print(json.dumps({"query": response.query, "mode": response.mode,
-                          "total": response.total, "notice": response.notice,
+                          "group": response.group, "total": response.total,
+                          "total_documents": response.total_documents,
+                          "total_passages": response.total_passages, "notice": response.notice,
                           "hits": [asdict(h) for h in response.hits]}, ensure_ascii=False,
                          indent=2))
         return 0
@@ -52,7 +54,8 @@ def cmd_search(args, config) -> int:
         print(f"note: {response.notice}")
     for lang, text in response.also_searched.items():
         print(f"also searched ({lang}, machine translation): {text}")
-    print(f"{response.total} hits ({response.mode}, {response.seconds * 1000:.0f} ms)")
+    print(f"{response.total_documents} documents, {response.total_passages} passages "
+          f"({response.mode}, {response.seconds * 1000:.0f} ms)")
     marks = TERMINAL_MARKS if sys.stdout.isatty() else ("[[", "]]")
     for h in response.hits:
         section = f" › {h.section}" if h.section else ""
@@ -68,6 +71,8 @@ def add_parser(sub) -> None:
     p.add_argument("--mode", choices=["hybrid", "keyword", "semantic"])
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--per-page", type=int, default=10)
+    p.add_argument("--group", choices=["document", "passage"], default="document",
+                   help="one result per document (default) or every passage")
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-xlang", action="store_true",
                    help="do not also search the query translated into the other language(s)")

@@ -19,7 +19,7 @@ from whoosh import qparser, query as wq
 from whoosh.fields import TEXT, Schema
 
 from ..config import SearchConfig
-from ..index.keyword.analyzers import query_word_analyzer
+from ..index.keyword.analyzers import analyze, query_word_analyzer
 
 FIELDS = ("title", "section")
 OPERATORS = ("AND", "OR", "NOT")
@@ -184,6 +184,23 @@ def _positive_terms(tokens: list[str]) -> list[str]:
     return words
 
 
+_NAME_LIKE = re.compile(r"\w*\d\w*|[A-Z]{2,}|\w+[A-Z]\w*|\w+-\w+")  # C11, IT, iPhone, C-More
+
+
+def _only_common_words(terms: list[str], languages: list[str]) -> list[str]:
+    """The query's words if the keyword index leaves each out in some language, at least one
+    being a stop word (the, of, il, di) rather than a single character; else []. A prefix
+    (`the*`) and a word written as a name (`IT`, `C-More`, `iPhone`) are never common:
+    the keyword index may hold nothing for them, but their meaning is searched."""
+    if any(t.endswith("*") or _NAME_LIKE.search(t.strip('"')) for t in terms):
+        return []
+    words = [w.lower() for t in terms for w in _WORD.findall(t)]
+    if (all(len(w) < 2 for w in words)
+            or not all(any(not analyze(lang, w) for lang in languages) for w in words)):
+        return []
+    return list(dict.fromkeys(words))
+
+
 def _parsed(text: str, tree: wq.Query, tokens: list[str], notices: list[str]) -> ParsedQuery:
     terms = _positive_terms(tokens)
     loose = [t.strip('"*') for t in terms if not t.startswith('"')]
@@ -193,10 +210,14 @@ def _parsed(text: str, tree: wq.Query, tokens: list[str], notices: list[str]) ->
 
 
 class QueryReader:
-    """Parses query strings for one search configuration; reusable across threads."""
+    """Parses query strings for one search configuration; reusable across threads.
 
-    def __init__(self, config: SearchConfig):
+    `languages`: the index's; a query of only their stop words is refused with a notice
+    (the keyword index holds none of them, and their meaning matches anything)."""
+
+    def __init__(self, config: SearchConfig, languages: list[str] | tuple[str, ...] = ()):
         self.config = config
+        self.languages = list(languages)
         word = TEXT(analyzer=query_word_analyzer(), phrase=True)
         schema = Schema(title=word, section=word, body=word)
         group = qparser.AndGroup if config.default_operator == "and" else qparser.OrGroup.factory(0.9)
@@ -248,5 +269,10 @@ class QueryReader:
         tree = _without_bare_negations(tree)
         if tree is None:
             notices.append("NOT only excludes: add words to search for, e.g. stellantis NOT opel.")
+            return ParsedQuery(text, None, "", notices)
+        common = _only_common_words(_positive_terms(tokens), self.languages)
+        if common:
+            notices.append(f"The query has only common words ({', '.join(common)}), which are "
+                           f"not searched: add a word that says what you are looking for.")
             return ParsedQuery(text, None, "", notices)
         return _parsed(text, tree, tokens, notices)

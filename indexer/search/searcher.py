@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,14 +15,18 @@ from ..index.reader import Index, IndexHandle
 from ..ingest.language import LanguageDetector
 from ..models import Filters
 from ..translate.interface import NoTranslator, Translator
+from .facets import facet_counts, picked, without
 from .fusion import Factors, Fused, fuse
 from .query import ParsedQuery, QueryReader
 from .query_translation import QueryTranslation, QueryTranslator
+from .resultset import ResultSet
 from .snippets import best_sentences, make_snippet
+from .timeline import Timeline, timeline
 from .translated_snippets import translate_hits
 
-FACETS = FACET_FIELDS  # the store's facet_values() columns, in this order
+FACETS = FACET_FIELDS  # language, kind, source: the facets, in this order
 UNDETERMINED = "und"  # a query too short or too mixed to tell its language
+MORE_SHOWN = 3  # a document's other matching passages shown under its best one
 
 
 @dataclass
@@ -35,6 +39,7 @@ class SearchRequest:
     xlang: bool | None = None  # also search the translated query; None: [translation] default
     translate: str = ""  # language to translate hits into ("" = none)
     sort: str = "relevance"  # or "newest" / "oldest" first (undated documents last)
+    group: str = "document"  # one result per document, or "passage": every passage
 
 
 @dataclass
@@ -55,13 +60,15 @@ class Hit:
     matched_by: str
     ranks: dict[str, int]
     translation: dict[str, str] | None = None  # {"lang", "text", "snippet"} when translated
+    passages: int = 1  # grouped by document: the document's matching passages
+    more: list[Hit] = field(default_factory=list)  # grouped: the next best, up to MORE_SHOWN
 
 
 @dataclass
 class SearchResponse:
     query: str
     mode: str
-    total: int
+    total: int  # what the grouping pages over: documents, or passages with group=passage
     page: int
     per_page: int
     notices: list[str]
@@ -71,6 +78,10 @@ class SearchResponse:
     seconds: float = 0.0
     also_searched: dict[str, str] = field(default_factory=dict)  # language -> translated query
     translation_notice: str = ""  # why hits were not translated, when they were asked to be
+    group: str = "document"
+    total_documents: int = 0  # among the passages ranked (up to [search] max_results)
+    total_passages: int = 0  # that match: keyword mode counts every one, others rank them
+    timeline: Timeline = field(default_factory=Timeline)  # matching documents per period
 
     @property
     def notice(self) -> str:
@@ -92,7 +103,6 @@ class Ranking:
     keyword_total: int
     notices: list[str]
     translation: QueryTranslation = field(default_factory=QueryTranslation)
-    keyword_facets: dict[str, dict[str, int]] | None = None  # over every keyword match
 
 
 class Searcher:
@@ -101,7 +111,7 @@ class Searcher:
         self.config = config
         self.handle = handle
         self.embedder = embedder
-        self.reader = QueryReader(config.search)
+        self.reader = QueryReader(config.search, config.corpus.languages)
         self.translator = translator or NoTranslator()
         self.query_translator = QueryTranslator(
             self.translator, config.corpus.languages, config.corpus.default_language,
@@ -133,27 +143,26 @@ class Searcher:
         return self.query_translator.translate(parsed) if xlang else QueryTranslation()
 
     def rank(self, index: Index, query: str | ParsedQuery, mode: str, filters: Filters,
-             depth: int, xlang: bool | None = None, facets: bool = False) -> Ranking:
+             depth: int, xlang: bool | None = None,
+             translation: QueryTranslation | None = None) -> Ranking:
         """Candidates from each retriever (up to `depth`), fused.
 
-        `facets`: in keyword mode, count facet values over every match (its total counts
-        them all too); the other modes' results are their fused list, counted by `facets()`.
-
         `xlang`: also search the keywords translated into the other languages (None: the
-        [translation] query_translation setting).
+        [translation] query_translation setting); `translation`: that translation, when
+        already made for the same query.
         """
         cfg = self.config.search
         parsed = query if isinstance(query, ParsedQuery) else self.reader.parse(query)
         notices = list(parsed.notices)
         if parsed.empty:
             return Ranking(parsed, [], {}, None, 0, notices)
-        translation = self.query_translation(parsed, xlang)
+        if translation is None:
+            translation = self.query_translation(parsed, xlang)
         notices += [translation.notice] if translation.notice else []
         also = translation.trees(self.config.translation.query_boost)
         lists: dict[str, list[tuple[str, float]]] = {}
         if mode in ("hybrid", "keyword"):
-            keyword = index.keyword.search(parsed.tree, filters, depth, also=also,
-                                           facets=facets and mode == "keyword")
+            keyword = index.keyword.search(parsed.tree, filters, depth, also=also)
             terms, keyword_total = keyword.terms, keyword.total
             lists["keyword"] = [(h.passage_id, h.score) for h in keyword.hits]
         else:  # semantic: the terms are still wanted, to highlight them in snippets
@@ -167,8 +176,7 @@ class Searcher:
         factors = (self.language_factors(index, parsed, lists["keyword"], translation)
                    if len(lists) == 2 else None)
         fused = fuse(lists, cfg.fusion, cfg.rrf_k, cfg.keyword_weight, factors)
-        return Ranking(parsed, fused, terms, vector, keyword_total, notices, translation,
-                       keyword.facets if mode == "keyword" else None)
+        return Ranking(parsed, fused, terms, vector, keyword_total, notices, translation)
 
     def language_factors(self, index: Index, parsed: ParsedQuery,
                          keyword_hits: list[tuple[str, float]],
@@ -202,41 +210,104 @@ class Searcher:
             page = max(1, cfg.max_results // per_page)
             notices.append(f"Results are shown up to number {cfg.max_results}; refine the "
                            f"query or use export for more.")
-        # Keyword and semantic rankings do not depend on depth, so a deeper page just
-        # reads further; a fused ranking does, so hybrid always fuses the same depth and
-        # every page is a slice of one list.
-        # Sorting by date reorders the whole result set, so keyword mode then reads every
-        # match up to the paging limit.
-        depth = (cfg.candidates if request.mode == "hybrid"
-                 else cfg.max_results if request.sort != "relevance" and request.mode == "keyword"
-                 else max(cfg.candidates, page * per_page))
-        ranking = self.rank(index, request.query, request.mode, request.filters, depth,
-                            xlang=request.xlang, facets=True)
-        if request.sort != "relevance":
-            ranking.fused = self.by_date(index, ranking.fused, newest=request.sort == "newest")
-        notices = ranking.notices + notices
-        total = (ranking.keyword_total if request.mode == "keyword" else len(ranking.fused))
-        window = ranking.fused[(page - 1) * per_page: page * per_page]
-        hits = self.hits(index, ranking, window, start_rank=(page - 1) * per_page + 1)
+        ranking = self.rank(index, request.query, request.mode, request.filters,
+                            self.depth(request.mode), xlang=request.xlang)
+        results = self.result_set(index, ranking.fused[:cfg.max_results], request.sort)
+        notices = ranking.notices + self.cut_notice(ranking) + notices
+        total, hits = self.page(index, ranking, results, request.group, page, per_page)
         translation_notice = (translate_hits(self.translator, hits, request.translate,
                                              ranking.terms) if request.translate else "")
         return SearchResponse(
             query=ranking.parsed.text, mode=request.mode, total=total, page=page,
             per_page=per_page, notices=notices, hits=hits,
-            facets=(self.sorted_facets(ranking.keyword_facets) if ranking.keyword_facets
-                    is not None else self.facets(index, ranking.fused)),
-            generation=index.generation,
+            facets=self.facets(index, request, ranking, results), generation=index.generation,
             seconds=time.perf_counter() - started, also_searched=ranking.translation.texts,
-            translation_notice=translation_notice)
+            translation_notice=translation_notice, group=request.group,
+            total_documents=len(results.groups),
+            total_passages=(ranking.keyword_total if request.mode == "keyword"
+                            else len(results.ranked)),
+            timeline=timeline(results.document_spans(), request.filters.date_from,
+                              request.filters.date_to))
+
+    def depth(self, mode: str) -> int:
+        """Candidates each retriever gives a page's search.
+
+        A fused ranking depends on its lists' depth, so hybrid always fuses the same
+        `candidates`; keyword and semantic rank up to `max_results`. Either way every page,
+        in every sort and grouping, is a slice of one list.
+        """
+        cfg = self.config.search
+        return cfg.candidates if mode == "hybrid" else cfg.max_results
+
+    def page(self, index: Index, ranking: Ranking, results: ResultSet, group: str, page: int,
+             per_page: int) -> tuple[int, list[Hit]]:
+        """What the grouping pages over (documents or passages) and the page's hits."""
+        start = (page - 1) * per_page
+        if group == "document":
+            return (len(results.groups),
+                    self.document_hits(index, ranking, results, start, per_page))
+        window = results.ranked[start:start + per_page]
+        return len(results.ranked), self.hits(index, ranking, window, start + 1)
+
+    def result_set(self, index: Index, ranked: list[Fused], sort: str) -> ResultSet:
+        """Ranked passages in the order asked for (search and export share it)."""
+        if sort != "relevance":
+            ranked = self.by_date(index, ranked, newest=sort == "newest")
+        return ResultSet.of(index.store, ranked)
+
+    def cut_notice(self, ranking: Ranking) -> list[str]:
+        """Says so when more passages match than a search ranks (keyword mode counts them)."""
+        limit = self.config.search.max_results
+        if ranking.keyword_total <= limit or len(ranking.fused) < limit:
+            return []
+        return [f"{ranking.keyword_total:,} passages match; the {limit:,} most relevant are "
+                f"shown and counted here (export has them all)."]
+
+    def facets(self, index: Index, request: SearchRequest, ranking: Ranking,
+               results: ResultSet) -> dict[str, list[tuple[str, int]]]:
+        """Each facet's values with their counts, taken with every filter but its own."""
+        out = {}
+        for name in FACETS:
+            counted = results
+            if picked(request.filters, name):
+                others = self.rank(index, ranking.parsed, request.mode,
+                                   without(request.filters, name), self.depth(request.mode),
+                                   translation=ranking.translation)
+                counted = self.result_set(
+                    index, others.fused[:self.config.search.max_results], "relevance")
+            out[name] = facet_counts(counted, name, request.group == "document")
+        return out
+
+    def document_hits(self, index: Index, ranking: Ranking, results: ResultSet, start: int,
+                      count: int) -> list[Hit]:
+        """Hits for documents start+1..start+count: each its best passage, with the number of
+        its matching passages and the next best of them (`more`, without semantic sentences:
+        embedding each one's sentences would cost more than the page)."""
+        groups = {g.best.passage_id: g for g in results.groups[start:start + count]}
+        hits = self.hits(index, ranking, [g.best for g in groups.values()], start + 1)
+        others = [f for g in groups.values() for f in g.passages[1:1 + MORE_SHOWN]]
+        position = {f.passage_id: n for n, f in enumerate(results.ranked, 1)}
+        more = {h.passage_id: h for h in self.hits(index, ranking, others, meaning=False)}
+        for hit in hits:
+            group = groups[hit.passage_id]
+            hit.passages = len(group.passages)
+            hit.more = [more[f.passage_id] for f in group.passages[1:1 + MORE_SHOWN]
+                        if f.passage_id in more]
+            for other in hit.more:
+                other.rank = position[other.passage_id]
+        return hits
 
     def hits(self, index: Index, ranking: Ranking, window: list[Fused],
-             start_rank: int = 1) -> list[Hit]:
-        """Full hit records, with snippets, for a slice of a ranking."""
+             start_rank: int = 1, meaning: bool = True) -> list[Hit]:
+        """Full hit records, with snippets, for a slice of a ranking.
+
+        `meaning`: a hit found only by meaning shows its sentence closest to the query
+        (otherwise its keyword fragments, or its start)."""
         cfg = self.config.search
         passages = index.store.passages_by_id([f.passage_id for f in window])
         docs = index.store.documents(sorted({p.doc_id for p in passages.values()}))
         semantic_only = [passages[f.passage_id] for f in window
-                         if f.passage_id in passages and "keyword" not in f.ranks]
+                         if meaning and f.passage_id in passages and "keyword" not in f.ranks]
         sentences = best_sentences(semantic_only, ranking.query_vector, self.embedder)
         hits = []
         for offset, item in enumerate(window):
@@ -266,18 +337,3 @@ class Searcher:
             return (first == 0, -last if newest else first, rank)
 
         return [hit for _, hit in sorted(enumerate(fused), key=key)]
-
-    @staticmethod
-    def facets(index: Index, fused: list[Fused]) -> dict[str, list[tuple[str, int]]]:
-        """Counts of language, kind and source among all candidates of the search."""
-        counts = {name: Counter() for name in FACETS}
-        for values in index.store.facet_values([f.passage_id for f in fused]):
-            for name, value in zip(FACETS, values):
-                counts[name][value or ""] += 1
-        return Searcher.sorted_facets(counts)
-
-    @staticmethod
-    def sorted_facets(counts: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, int]]]:
-        """Each facet's values, most frequent first."""
-        return {name: sorted(((v, n) for v, n in counts.get(name, {}).items() if n),
-                             key=lambda kv: (-kv[1], kv[0])) for name in FACETS}

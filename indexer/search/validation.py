@@ -38,6 +38,16 @@ def check_sort(sort: str | None) -> str:
     return sort
 
 
+GROUPS = ("document", "passage")  # one result per document (the default), or every passage
+
+
+def check_group(group: str | None, default: str = GROUPS[0]) -> str:
+    group = (group or default).strip().lower()
+    if group not in GROUPS:
+        raise InvalidParameter("group", f"must be one of {', '.join(GROUPS)}")
+    return group
+
+
 def check_int(name: str, value, default: int, lo: int, hi: int) -> int:
     if value in (None, ""):
         return default

@@ -33,11 +33,11 @@ BOM = b"\xef\xbb\xbf"
 
 
 def api_hits(client, **params) -> list[dict]:
-    """Every hit of a search, page by page, from /api/search."""
+    """Every passage of a search, page by page, from /api/search."""
     hits, page = [], 1
     while True:
-        body = client.get("/api/search", query_string={**params, "page": page,
-                                                       "per_page": 100}).get_json()
+        body = client.get("/api/search", query_string={"group": "passage", **params,
+                                                       "page": page, "per_page": 100}).get_json()
         hits += body["hits"]
         if len(hits) >= body["total"] or not body["hits"]:
             return hits
@@ -139,7 +139,8 @@ def test_hybrid_export_depth(config, embedder, client):
         config.export, depth=config.search.candidates, batch_rows=7))
     same_client = create_app(same, embedder=embedder).test_client()
     # Page 1 only: the page ranks deeper for later pages (depth = page * per_page).
-    page = same_client.get("/api/search?q=leapmotor&mode=hybrid&per_page=100").get_json()
+    page = same_client.get("/api/search?q=leapmotor&mode=hybrid&per_page=100&group=passage"
+                           ).get_json()
     hits = page["hits"]
     rows, summary = read_jsonl(same_client.get(
         "/api/export?q=leapmotor&mode=hybrid&format=jsonl").data)
@@ -149,7 +150,8 @@ def test_hybrid_export_depth(config, embedder, client):
         assert {k: row[k] for k in HIT_COLUMNS} == {k: hit[k] for k in HIT_COLUMNS}
         assert row["snippet"] == marked(hit["snippet"])
     deeper, _ = read_jsonl(client.get("/api/export?q=leapmotor&mode=hybrid&format=jsonl").data)
-    keyword_total = client.get("/api/search?q=leapmotor&mode=keyword").get_json()["total"]
+    keyword_total = client.get("/api/search?q=leapmotor&mode=keyword").get_json()[
+        "total_passages"]
     assert sum(row["matched_by"] != "semantic" for row in deeper) == keyword_total > len(hits)
 
 
@@ -284,7 +286,8 @@ def test_batch_search_three_queries_one_without_hits(client):
     expected = []
     for query in ("leapmotor", "veicoli elettrici"):
         top = client.get("/api/search", query_string={"q": query, "mode": "keyword",
-                                                      "per_page": 3}).get_json()["hits"]
+                                                      "per_page": 3, "group": "passage"}
+                         ).get_json()["hits"]
         assert top
         expected += [(query, str(h["rank"]), h["passage_id"], marked(h["snippet"]))
                      for h in top]
@@ -431,3 +434,33 @@ def test_search_without_hits_exports_just_the_header(client):
     assert rows == [] and (summary["rows"], summary["total"], summary["truncated"]) == (0, 0, False)
     rows, summary = read_xlsx(client.get("/api/export?q=zxqvw+nonesuch&format=xlsx").data)
     assert rows == [] and summary["rows"] == "0"
+
+
+@pytest.mark.parametrize("mode", ["keyword", "hybrid"])
+def test_export_is_in_the_order_of_the_sort(client, mode):
+    """Newest or oldest first, as on the page: the whole export, undated documents last (in
+    keyword mode the page's very list; hybrid exports rank deeper, `[export] depth`)."""
+    for sort, newest in (("newest", True), ("oldest", False)):
+        rows = read_csv(client.get("/api/export", query_string={
+            "q": "leapmotor", "mode": mode, "format": "csv", "sort": sort}).data)
+        if mode == "keyword":
+            assert [row["passage_id"] for row in rows] == [
+                h["passage_id"] for h in api_hits(client, q="leapmotor", mode=mode, sort=sort)]
+        dated = [row["published"] for row in rows if row["published"]]
+        assert [row["published"] for row in rows][:len(dated)] == dated  # undated last
+        assert dated == sorted(dated, reverse=newest) and len(set(dated)) == 4
+    page = client.get(f"/?q=leapmotor&mode={mode}&sort=newest").get_data(as_text=True)
+    links = re.findall(r'href="(/api/export\?[^"]+)" download', page)
+    assert links and all("sort=newest" in html.unescape(link) for link in links)
+
+
+def test_export_rows_are_passages_unless_grouped_by_document(client, many):
+    passages = read_csv(client.get("/api/export?q=leapmotor&mode=keyword&group=passage").data)
+    assert [row["passage_id"] for row in passages] == [h["passage_id"] for h in many]
+    r = client.get("/api/export?q=leapmotor&mode=keyword&group=document&format=jsonl")
+    rows, summary = read_jsonl(r.data)
+    documents = client.get("/api/search?q=leapmotor&mode=keyword").get_json()["hits"]
+    assert [(row["doc_id"], row["passage_id"], row["rank"]) for row in rows] == [
+        (h["doc_id"], h["passage_id"], h["rank"]) for h in documents]
+    assert summary["group"] == "document" and summary["total"] == len(rows) == 6
+    assert client.get("/api/export?q=leapmotor&group=foo").status_code == 400

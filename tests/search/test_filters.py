@@ -1,13 +1,16 @@
 """Filters that filter: random combinations of language, kind, source and date range
 (full and partial dates, open ends) over a real index of documents dated by year, by
 month, by day and undated. In every mode each hit satisfies the filter, the total is
-the number of hits reachable by paging, facet counts are the hits they stand for, and
-in keyword mode the total is the number of matching passages."""
+the number of hits reachable by paging, facet counts are the hits they stand for (a
+facet's counts with its own filter left out: each is the total of picking that value
+alone), timeline bars count what following them finds, and in keyword mode the total
+is the number of matching passages."""
 from __future__ import annotations
 
 import datetime
 import json
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
@@ -17,6 +20,7 @@ from indexer.dates import date_span, filter_span, span_in_range
 from indexer.index.build import build_index
 from indexer.index.reader import IndexHandle
 from indexer.models import Filters
+from indexer.search.facets import FILTER_FIELDS
 from indexer.search.searcher import SearchRequest, Searcher
 from indexer.search.validation import InvalidParameter, check_filters
 
@@ -26,6 +30,7 @@ DATES = ["", "2022-06", "2022-06-15", "2023", "2023-02", "2023-02-28", "2024", "
          "2024-02-29", "2024-12-31", "2025", "2025-01"]
 KINDS = ["news", "press-release", "disclosure"]
 SOURCES = ["Corriere", "Reuters", "Il Sole"]
+MODES = ("keyword", "semantic", "hybrid")
 EN = ("The harbour authority approved the zefiro wind project after a long public hearing, "
       "and the regional council said the turbines would be installed next spring.")
 IT = ("L'autorità portuale ha approvato il progetto eolico zefiro dopo una lunga udienza "
@@ -77,27 +82,76 @@ filter_sets = st.builds(
     date_from=partial_dates, date_to=partial_dates)
 
 
+def _checked(config, filters: Filters) -> Filters:
+    try:
+        return check_filters(filters, config)
+    except InvalidParameter:
+        assume(False)
+
+
+def _search(searcher, mode: str, filters: Filters, group: str = "document"):
+    return searcher.search(SearchRequest("zefiro", mode, filters, 1, 100, xlang=False,
+                                         group=group))
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(filters=filter_sets)
 def test_every_mode_honours_random_filters(dated, filters):
     config, searcher, passages, docs = dated
-    try:
-        filters = check_filters(filters, config)
-    except InvalidParameter:
-        assume(False)
+    filters = _checked(config, filters)
     expected = {p.passage_id for p in passages.values()
                 if _matches(filters, p, docs[p.doc_id])}
-    for mode in ("keyword", "semantic", "hybrid"):
-        r = searcher.search(SearchRequest("zefiro", mode, filters, 1, 100, xlang=False))
+    for mode in MODES:
+        r = _search(searcher, mode, filters)
         for hit in r.hits:
             assert _matches(filters, passages[hit.passage_id], docs[hit.doc_id]), \
                 (mode, filters, hit.published, hit.language, hit.kind, hit.source)
-        assert r.total == len(r.hits), (mode, filters, r.total, len(r.hits))
-        for facet, field in (("language", "language"), ("kind", "kind"), ("source", "source")):
-            counted = Counter(getattr(h, field) for h in r.hits)
-            assert dict(r.facets[facet]) == dict(counted), (mode, facet, r.facets[facet])
+        assert r.total == len(r.hits) == r.total_documents, (mode, filters, r.total, len(r.hits))
+        for facet, field in FILTER_FIELDS.items():
+            counted = Counter(getattr(h, facet) for h in r.hits)
+            picked = getattr(filters, field)  # a picked facet also counts the other values
+            shown = {v: n for v, n in r.facets[facet] if not picked or v in picked}
+            assert shown == dict(counted), (mode, facet, r.facets[facet])
         if mode == "keyword":
             assert {h.passage_id for h in r.hits} == expected, (filters, r.total, len(expected))
+
+
+FACET_VALUES = {"language": ["en", "it"], "kind": KINDS + ["encyclopedia"],
+                "source": SOURCES + ["Nobody"]}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(filters=filter_sets, mode=st.sampled_from(MODES),
+       group=st.sampled_from(["document", "passage"]), facet=st.sampled_from(list(FACET_VALUES)))
+def test_a_facet_count_is_the_total_of_picking_that_value(dated, filters, mode, group, facet):
+    """Whether or not the facet has values picked, the count shown for each value (0 when
+    not shown) is the number of hits with that value alone picked, the other filters kept."""
+    config, searcher, _, _ = dated
+    filters = _checked(config, filters)
+    counts = dict(_search(searcher, mode, filters, group).facets[facet])
+    for value in FACET_VALUES[facet]:
+        alone = _search(searcher, mode, replace(filters, **{FILTER_FIELDS[facet]: [value]}),
+                        group)
+        assert counts.get(value, 0) == alone.total, (mode, group, facet, value, filters)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(filters=filter_sets, mode=st.sampled_from(MODES))
+def test_timeline_bars_count_what_following_them_finds(dated, filters, mode):
+    config, searcher, _, _ = dated
+    filters = _checked(config, filters)
+    r = _search(searcher, mode, filters)
+    timeline = r.timeline
+    dated_hits = [h for h in r.hits if h.published]
+    assert timeline.undated == len(r.hits) - len(dated_hits)
+    assert sum(b.count for b in timeline.bars) + timeline.imprecise == len(dated_hits)
+    for bar in (b for b in timeline.bars if b.count):
+        size = len(bar.period)  # the bar's range lies in its period
+        assert bar.date_from[:size] == bar.date_to[:size] == bar.period, bar
+        followed = _search(searcher, mode, replace(filters, date_from=bar.date_from,
+                                                   date_to=bar.date_to))
+        assert followed.total == bar.count, (mode, filters, bar)
+        assert all(h.published.startswith(bar.period) for h in followed.hits), bar
 
 
 @pytest.mark.parametrize("date_from, date_to, dated_inside", [

@@ -61,6 +61,17 @@ def test_names_from_the_title_stay_as_written_in_the_snippet(apertium):
 
 
 @requires_apertium
+def test_names_from_the_title_stay_as_written_on_the_document_page(apertium):
+    from indexer.models import Passage
+    from webapp.document_translation import translate_window
+    text = "The new Smart is small and cheap."
+    passage = Passage("d.p0", "d", 0, "", 0, len(text), "en", text)
+    window = translate_window(apertium, [passage], "it", 0, 6, {},
+                              title="Smart #1 first drive: the small SUV")
+    assert "Smart" in window.html[0] and "economico" in window.html[0], window.html
+
+
+@requires_apertium
 def test_the_cache_serves_no_translation_made_before_this_revision(apertium, tmp_path):
     cache = TranslationCache(tmp_path / "translations.sqlite")
     text = "The company celebrated a production milestone."

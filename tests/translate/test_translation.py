@@ -141,7 +141,7 @@ def test_reader_language_is_remembered_across_pages(app):
     client = app.test_client()
     first = client.get("/?q=leapmotor+vehicles&mode=keyword&translate=it")
     assert "newsdesk_translate=it" in first.headers["Set-Cookie"]
-    later = client.get("/?q=leapmotor+vehicles&mode=keyword&page=2").get_data(as_text=True)
+    later = client.get("/?q=leapmotor+vehicles&mode=keyword&group=passage&page=2").get_data(as_text=True)
     assert 'class="translation" lang="it"' in later and '<option value="it" selected>' in later
     client.get("/?q=leapmotor&translate=none")
     off = client.get("/?q=veicoli&mode=keyword").get_data(as_text=True)

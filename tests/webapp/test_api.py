@@ -2,17 +2,21 @@
 import requests
 
 
+HIT_KEYS = {"rank", "score", "doc_id", "title", "source", "kind", "published", "language",
+            "section", "passage_id", "text", "snippet", "matched_by", "ranks"}
+
+
 def test_search_api_shape_over_http(live_server):
-    r = requests.get(f"{live_server}/api/search", params={"q": "veicoli", "mode": "keyword"},
-                     timeout=30)
+    r = requests.get(f"{live_server}/api/search", timeout=30,
+                     params={"q": "veicoli", "mode": "keyword", "group": "passage"})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) >= {"query", "mode", "total", "page", "per_page", "notice", "hits"}
-    assert body["total"] >= 1 and body["mode"] == "keyword"
+    assert set(body) >= {"query", "mode", "group", "total", "total_documents", "total_passages",
+                         "page", "per_page", "notice", "facets", "timeline", "hits"}
+    assert body["total"] >= 1 and body["mode"] == "keyword" and body["group"] == "passage"
+    assert body["total"] == body["total_passages"] > body["total_documents"] >= 1
     hit = body["hits"][0]
-    assert set(hit) == {"rank", "score", "doc_id", "title", "source", "kind", "published",
-                        "language", "section", "passage_id", "text", "snippet", "matched_by",
-                        "ranks"}
+    assert set(hit) == HIT_KEYS
     assert hit["doc_id"] == "001_c78aecbcbfb51514" and hit["language"] == "it"
     assert "<mark>" in hit["snippet"] and "<mark>" not in hit["text"]
     assert hit["matched_by"] == "keyword" and hit["ranks"] == {"keyword": 1}
@@ -36,7 +40,7 @@ def test_bad_parameters_are_400_json(live_server):
     for params in ({"q": "x", "mode": "fuzzy"}, {"q": "x", "page": "abc"},
                    {"q": "x", "page": "0"}, {"q": "x", "per_page": "100000"},
                    {"q": "x", "lang": "ro"}, {"q": "x", "date_from": "yesterday"},
-                   {"q": "x", "sort": "random"},
+                   {"q": "x", "sort": "random"}, {"q": "x", "group": "foo"},
                    {"q": "x", "date_from": "2025-01-01", "date_to": "2024-01-01"}):
         r = requests.get(f"{live_server}/api/search", params=params, timeout=30)
         assert r.status_code == 400, params
@@ -45,8 +49,9 @@ def test_bad_parameters_are_400_json(live_server):
 
 
 def test_pagination(client):
-    first = client.get("/api/search?q=leapmotor&mode=keyword&per_page=5").get_json()
-    second = client.get("/api/search?q=leapmotor&mode=keyword&per_page=5&page=2").get_json()
+    first = client.get("/api/search?q=leapmotor&mode=keyword&per_page=5&group=passage").get_json()
+    second = client.get("/api/search?q=leapmotor&mode=keyword&per_page=5&page=2&group=passage"
+                        ).get_json()
     assert first["total"] > 10
     assert [h["rank"] for h in second["hits"]] == [6, 7, 8, 9, 10]
     assert not {h["passage_id"] for h in first["hits"]} & {h["passage_id"] for h in second["hits"]}
