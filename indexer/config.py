@@ -64,7 +64,8 @@ class SearchConfig:
     rrf_k: int = 60
     keyword_weight: float = 0.5
     candidates: int = 100
-    semantic_min_score: float = 0.2
+    semantic_min_score: float = 0.05
+    semantic_null_margin: float = 0.05
     other_language_keyword_factor: float = 0.25
     translated_keyword_factor: float = 0.5
     default_operator: str = "or"

@@ -64,7 +64,7 @@ def to_json(run: Run) -> dict:
 def _changed_search_settings(settings: dict) -> str:
     s = settings["search"]
     keys = ["fusion", "rrf_k", "keyword_weight", "other_language_keyword_factor", "candidates",
-            "semantic_min_score", "default_operator", "title_boost", "section_boost"]
+            "semantic_min_score", "semantic_null_margin", "default_operator", "title_boost", "section_boost"]
     return ", ".join(f"{k}={s[k]}" for k in keys if k in s)
 
 

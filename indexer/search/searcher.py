@@ -23,6 +23,7 @@ from .resultset import ResultSet
 from .snippets import best_sentences, make_snippet
 from .timeline import Timeline, timeline
 from .translated_snippets import translate_hits
+from .vector_floor import SemanticFloor
 
 FACETS = FACET_FIELDS  # language, kind, source: the facets, in this order
 UNDETERMINED = "und"  # a query too short or too mixed to tell its language
@@ -121,7 +122,18 @@ class Searcher:
         self.detector = LanguageDetector(config.corpus.languages, config.corpus.default_language,
                                          min_letters=10)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._floor: SemanticFloor | None = None  # made on the first semantic search
         self._lock = threading.Lock()
+
+    def semantic_floor(self, vector: np.ndarray) -> float:
+        """The least cosine of a semantic hit for this query vector (`vector_floor`)."""
+        if self._floor is None:
+            cfg = self.config.search
+            floor = SemanticFloor.of(self.embedder, cfg.semantic_null_margin,
+                                     cfg.semantic_min_score)
+            with self._lock:
+                self._floor = self._floor or floor
+        return self._floor(vector)
 
     def query_vector(self, text: str) -> np.ndarray:
         """The query's embedding; recent ones are kept (LRU) since users re-page and refine."""
@@ -170,7 +182,7 @@ class Searcher:
         vector = None
         if mode in ("hybrid", "semantic") and parsed.semantic_text:
             vector = self.query_vector(parsed.semantic_text)
-            rows = index.vectors.search(vector, depth, filters, cfg.semantic_min_score)
+            rows = index.vectors.search(vector, depth, filters, self.semantic_floor(vector))
             ids = index.store.passages_by_row([r for r, _ in rows])
             lists["semantic"] = [(ids[r].passage_id, s) for r, s in rows if r in ids]
         factors = (self.language_factors(index, parsed, lists["keyword"], translation)
