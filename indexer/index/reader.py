@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..config import Config
 from . import generations
+from .ann import AnnIndex
 from .keyword.engines import engine_of, open_keyword_index
 from .store import Store
 from .vectors import VectorIndex, open_vectors
@@ -42,9 +43,12 @@ class Index:
             if keyword.doc_count() != manifest["passages"]:
                 raise ValueError(f"the keyword index has {keyword.doc_count()} passages, "
                                  f"the manifest {manifest['passages']}")
-            rows = generations.vector_rows(manifest)
-            vectors = VectorIndex(open_vectors(path / "vectors.f32", int(manifest["dim"]), rows),
-                                  store.passage_facets(rows))
+            rows, dim = generations.vector_rows(manifest), int(manifest["dim"])
+            vectors = VectorIndex(open_vectors(path / "vectors.f32", dim, rows),
+                                  store.passage_facets(rows),
+                                  ann=AnnIndex.open(path / "vectors.f32", dim, rows),
+                                  ann_min_rows=config.index.ann_min_rows,
+                                  ann_ef=config.index.ann_ef_search)
         except generations.IndexUnavailable:
             raise
         except Exception as exc:  # SQLite, Whoosh and numpy fail on damaged files in many ways

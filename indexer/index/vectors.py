@@ -1,8 +1,14 @@
-"""The embedding index: float32 rows in one memory-mapped file, searched exactly.
+"""The embedding index: float32 rows in one memory-mapped file, and an HNSW graph of them.
 
 Row i belongs to the passage whose `row` is i in the store. Vectors are unit
 length, so a matrix-vector product gives cosine similarities. Filters become a
 boolean mask over rows built from small per-row category codes.
+
+Below `[index] ann_min_rows` rows a search scans every row exactly. From there it
+asks the graph (ann.py) for the nearest rows, keeps those passing the mask and
+re-scores them exactly, so scores (and min_score) are the exact scan's and only
+recall is approximate; a selective filter, whose passing rows cost less to scan
+than the candidates it would need, is still scanned exactly over those rows.
 """
 from __future__ import annotations
 
@@ -13,15 +19,22 @@ import numpy as np
 
 from ..dates import filter_span
 from ..models import Filters
+from . import ann
+from .ann import AnnIndex
 
 SCAN_ROWS = 65536  # rows per block when scoring, to bound temporary memory
+GATHER_ROWS = 8192  # rows per block when scoring scattered rows (copied out of the map)
+# A graph search for n candidates costs about as much as scanning EXACT_PER_CANDIDATE * n
+# rows exactly (bench/vector_index.py): past that, the rows passing the mask are scanned.
+EXACT_PER_CANDIDATE = 32
+MAX_CANDIDATES = 16384  # the most candidates asked of the graph in one search
 
 
 class VectorWriter:
     """Appends rows to a new vector file, or after the `count` rows of a copied one."""
 
     def __init__(self, path: Path, dim: int, count: int = 0):
-        self.path, self.dim, self.count = path, dim, count
+        self.path, self.dim, self.count, self.start = path, dim, count, count
         self._fh = open(path, "ab" if count else "wb")
 
     def append(self, vectors: np.ndarray) -> range:
@@ -34,8 +47,10 @@ class VectorWriter:
         return rows
 
     def close(self):
+        """Finish the file and make its HNSW graph cover every row (ann.build)."""
         self._fh.flush()
         self._fh.close()
+        ann.build(self.path, self.dim, self.count, start=self.start)
 
 
 def open_vectors(path: Path, dim: int, count: int) -> np.ndarray:
@@ -64,8 +79,10 @@ class Category:
 
 
 class VectorIndex:
-    def __init__(self, vectors: np.ndarray, facets: dict[str, np.ndarray]):
+    def __init__(self, vectors: np.ndarray, facets: dict[str, np.ndarray],
+                 ann: AnnIndex | None = None, ann_min_rows: int = 0, ann_ef: int = 512):
         self.vectors = vectors
+        self.ann, self.ann_min_rows, self.ann_ef = ann, ann_min_rows, ann_ef
         self.categories = {k: Category.of(facets[k]) for k in ("language", "kind", "source")}
         self.date_start, self.date_end = facets["date_start"], facets["date_end"]
         # rows of passages removed or replaced by `newsdesk add`/`remove` (None: there are none)
@@ -95,17 +112,81 @@ class VectorIndex:
             out[start:start + len(block)] = block @ query
         return out
 
+    def rescore(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact scores of some rows (sorted ascending, for locality in the file)."""
+        query = np.asarray(query, dtype=np.float32).reshape(-1)
+        out = np.empty(len(rows), dtype=np.float32)
+        for start in range(0, len(rows), GATHER_ROWS):
+            chunk = rows[start:start + GATHER_ROWS]
+            out[start:start + len(chunk)] = self.vectors[chunk] @ query
+        return out
+
+    def uses_ann(self) -> bool:
+        return self.ann is not None and len(self.vectors) >= self.ann_min_rows
+
     def search(self, query: np.ndarray, k: int, filters: Filters,
                min_score: float = -1.0) -> list[tuple[int, float]]:
-        """The k most similar rows (row, cosine) passing the filters and min_score."""
+        """The k most similar rows (row, cosine) passing the filters and min_score.
+
+        With the graph: its nearest candidates to the query, unfiltered, are filtered by
+        the mask (filters and dead rows), asking for more until k pass. The passing rows
+        among the true nearest n are the true nearest passing rows, so the answer is exact
+        up to the graph's own recall, however the filter correlates with the query's
+        neighbourhood (a graph search restricted to passing rows is not: it strands in
+        regions where nothing passes). When the candidates needed would cost more than
+        scanning the passing rows, those are scanned exactly.
+        """
         if len(self.vectors) == 0 or k <= 0:
             return []
-        scores = self.scores(query)
         mask = self.mask(filters)
+        if not self.uses_ann():
+            return self.exact(query, k, mask, min_score)
+        total = len(self.vectors)
+        passing = total if mask is None else int(np.count_nonzero(mask))
+        if passing == 0:
+            return []
+        wanted = k if mask is None else int(k * total / passing * 1.25) + 16
+        while True:
+            wanted = min(wanted, total)
+            if (passing <= self.ann_min_rows or wanted > MAX_CANDIDATES
+                    or wanted * EXACT_PER_CANDIDATE > passing):
+                return self.exact_passing(query, k, mask, passing, min_score)
+            rows = self.ann.search(query, wanted, max(self.ann_ef, 2 * wanted))
+            if mask is not None:
+                found, rows = len(rows), rows[mask[rows]]
+                if len(rows) < k and found == wanted < total:
+                    wanted *= 4  # too few pass near the query: look further
+                    continue
+                if len(rows) < k and found < wanted:  # the graph gave out: scan instead
+                    return self.exact_passing(query, k, mask, passing, min_score)
+            rows = np.sort(rows)
+            return self.ranked(rows, self.rescore(query, rows), k, min_score)
+
+    def exact(self, query: np.ndarray, k: int, mask: np.ndarray | None,
+              min_score: float) -> list[tuple[int, float]]:
+        """Every row scored: the exact answer."""
+        scores = self.scores(query)
         if mask is not None:
             scores[~mask] = -np.inf
-        scores[scores < min_score] = -np.inf
+        return self.ranked(np.arange(len(scores)), scores, k, min_score)
+
+    def exact_passing(self, query: np.ndarray, k: int, mask: np.ndarray | None, passing: int,
+                      min_score: float) -> list[tuple[int, float]]:
+        """The exact answer, scoring only the `passing` rows of the mask when they are few
+        (scattered rows cost more per row than a scan of all of them in blocks)."""
+        if mask is None or passing * 4 > len(self.vectors):
+            return self.exact(query, k, mask, min_score)
+        rows = np.flatnonzero(mask)
+        return self.ranked(rows, self.rescore(query, rows), k, min_score)
+
+    @staticmethod
+    def ranked(rows: np.ndarray, scores: np.ndarray, k: int,
+               min_score: float) -> list[tuple[int, float]]:
+        """The k best (row, score) at or above min_score, best first."""
+        scores = np.where(scores < min_score, -np.inf, scores)
         k = min(k, len(scores))
+        if k == 0:
+            return []
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(r), float(scores[r])) for r in top if np.isfinite(scores[r])]
+        return [(int(rows[i]), float(scores[i])) for i in top if np.isfinite(scores[i])]
