@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import calendar
+from functools import lru_cache
 import re
 from datetime import date
 from email.utils import parsedate_to_datetime
@@ -37,6 +38,7 @@ def _day(d: date) -> int:
     return d.year * 10000 + d.month * 100 + d.day
 
 
+@lru_cache(maxsize=65536)  # searches ask for the same few thousand dates again and again
 def date_span(iso: str) -> tuple[int, int]:
     """The first and last day (as YYYYMMDD integers) that a partial date covers.
 
