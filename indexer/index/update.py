@@ -4,7 +4,11 @@ Both copy the live generation into a build folder, change the copy (add document
 replace re-added ones whose content changed, take documents out), record what they
 did in the manifest's archive record, and publish the copy like any build: atomic,
 refused by the shrink guard, the live index untouched until the new one is complete.
-Copying costs disk I/O proportional to the archive; indexing costs only the change.
+Indexing costs only the change. Of the copy, the keyword index's large files are hard
+links: both engines write a segment file once and never change it (new segments,
+deletion files and metadata written by rename are new files), so the copy shares them
+with the live generation; the store and the vector files, which a change writes into,
+are copied.
 """
 from __future__ import annotations
 
@@ -30,9 +34,25 @@ def _live(root: Path) -> tuple[Path, dict]:
     return gen, manifest
 
 
+LINK_MIN_BYTES = 65536  # smaller keyword files (metadata, locks) are copied
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    """Hard-link a keyword index segment file; copy anything else."""
+    path = Path(src)
+    if ("keyword" in path.parts and path.stat().st_size >= LINK_MIN_BYTES
+            and path.suffix not in (".json", ".lock", ".toc")):
+        try:
+            os.link(src, dst)
+            return
+        except OSError:  # another file system, or links not allowed: copy
+            pass
+    shutil.copy2(src, dst)
+
+
 def _copy_live(root: Path, gen: Path) -> Path:
     build_dir = generations.new_build_dir(root)
-    shutil.copytree(gen, build_dir, dirs_exist_ok=True,
+    shutil.copytree(gen, build_dir, dirs_exist_ok=True, copy_function=_link_or_copy,
                     ignore=lambda folder, names: [generations.MANIFEST] if folder == str(gen)
                     else [])
     return build_dir

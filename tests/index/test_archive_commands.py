@@ -159,3 +159,25 @@ def test_status_shows_config_index_and_archive(archive, embedder, capsys):
     info = json.loads(capsys.readouterr().out)
     assert info["live"] == gen and info["doc_languages"] == {"en": 2, "it": 1}
     assert info["created"] <= info["updated"]
+
+
+def test_add_and_remove_share_keyword_segments_and_leave_the_old_generation_intact(
+        archive, embedder, monkeypatch):
+    """The copy hard-links keyword segment files; a change must never write into them."""
+    import indexer.index.update as update
+    monkeypatch.setattr(update, "LINK_MIN_BYTES", 0)  # the test archive's files are small
+    cfg, _, _, weekly, dump = archive
+    for change in (lambda: add_to_index(cfg, [weekly, dump], embedder=embedder, progress=False),
+                   lambda: remove_from_index(cfg, ["harbour", "wire-7"])):
+        old = generations.current_dir(cfg.index_path)
+        old_manifest = generations.read_manifest(old)
+        inodes = {f.stat().st_ino for f in (old / "keyword").rglob("*") if f.is_file()}
+        change()
+        new = generations.current_dir(cfg.index_path)
+        assert new != old
+        shared = [f for f in (new / "keyword").rglob("*")
+                  if f.is_file() and f.stat().st_ino in inodes]
+        assert shared, "no keyword file was linked"
+        generations.verify(old, old_manifest)  # every file of the old generation unchanged
+    assert doc_ids(cfg, embedder, "ferry OR Etna", "keyword") == set()
+    assert doc_ids(cfg, embedder, "storm", "keyword") == {"storm"}
