@@ -66,7 +66,8 @@ class IndexHandle:
     """The live generation of an index folder, reopened when CURRENT changes.
 
     A generation that fails to open is not retried for RETRY_SECONDS: opening
-    checks every file, and every request would otherwise repeat that.
+    checks every file, and every request would otherwise repeat that. Requests that
+    arrive while a new generation is being opened are answered from the previous one.
     """
 
     RETRY_SECONDS = 10.0
@@ -83,7 +84,11 @@ class IndexHandle:
         index = self._index
         if index is not None and index.generation == name:
             return index
-        with self._lock:
+        # While one thread opens (and checks) a new generation, the others keep answering
+        # from the one they have rather than wait.
+        if not self._lock.acquire(blocking=index is None):
+            return index
+        try:
             if self._index is not None and self._index.generation == name:
                 return self._index
             failure = self._failure
@@ -97,3 +102,5 @@ class IndexHandle:
                 raise
             self._failure = None
             return self._index
+        finally:
+            self._lock.release()

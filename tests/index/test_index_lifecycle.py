@@ -283,3 +283,35 @@ def test_rebuilds_in_the_same_second_get_their_own_generations(tmp_path, embedde
     assert len(set(names)) == 3
     assert sorted(names) == names  # names sort in build order (pruning relies on it)
     assert {p.name for p in cfg.index_path.glob("gen-*")} == set(names)
+
+
+def test_requests_during_the_opening_of_a_new_generation_get_the_previous_one(
+        tmp_path, embedder, monkeypatch):
+    """Opening checks every file (seconds at a million passages): meanwhile the other
+    threads answer from the generation they have, and then all move to the new one."""
+    import threading
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "one.txt").write_text("A short note about tides and harbours.")
+    cfg = load_config(write_config(tmp_path, [corpus]))
+    build_index(cfg, embedder=embedder, progress=False)
+    handle = IndexHandle(cfg)
+    first = handle.get()
+    (corpus / "two.txt").write_text("Ferries were cancelled as the storm hit the coast.")
+    second_name = build_index(cfg, embedder=embedder, progress=False).generation
+    opening, release = threading.Event(), threading.Event()
+    real_open = Index.open
+
+    def slow_open(path, config):
+        opening.set()
+        release.wait(30)
+        return real_open(path, config)
+
+    monkeypatch.setattr(Index, "open", staticmethod(slow_open))
+    opener = threading.Thread(target=handle.get)
+    opener.start()
+    assert opening.wait(30)
+    assert handle.get() is first  # not blocked behind the opening thread
+    release.set()
+    opener.join(30)
+    assert handle.get().generation == second_name
