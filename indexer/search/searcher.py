@@ -20,7 +20,7 @@ from .fusion import Factors, Fused, fuse
 from .query import ParsedQuery, QueryReader
 from .query_translation import QueryTranslation, QueryTranslator
 from .resultset import ResultSet
-from .snippets import best_sentences, make_snippet
+from .snippets import make_snippet, semantic_sentences
 from .timeline import Timeline, timeline
 from .translated_snippets import translate_hits
 from .vector_floor import SemanticFloor
@@ -313,14 +313,16 @@ class Searcher:
              start_rank: int = 1, meaning: bool = True) -> list[Hit]:
         """Full hit records, with snippets, for a slice of a ranking.
 
-        `meaning`: a hit found only by meaning shows its sentence closest to the query
-        (otherwise its keyword fragments, or its start)."""
+        `meaning`: a hit found only by meaning shows its sentence with the most query
+        terms, or, sharing none, its sentence closest in meaning to the query (otherwise
+        its keyword fragments, or its start)."""
         cfg = self.config.search
         passages = index.store.passages_by_id([f.passage_id for f in window])
         docs = index.store.documents(sorted({p.doc_id for p in passages.values()}))
         semantic_only = [passages[f.passage_id] for f in window
                          if meaning and f.passage_id in passages and "keyword" not in f.ranks]
-        sentences = best_sentences(semantic_only, ranking.query_vector, self.embedder)
+        sentences = semantic_sentences(semantic_only, ranking.terms, ranking.query_vector,
+                                       self.embedder)
         hits = []
         for offset, item in enumerate(window):
             passage = passages.get(item.passage_id)

@@ -6,12 +6,14 @@ containing `<script>` shows the characters, never runs them.
 from __future__ import annotations
 
 import html
+import math
 import re
 
 import numpy as np
 from markupsafe import escape
 
 from ..index.embedders import Embedder
+from ..index.keyword.analyzers import analyzer_for
 from ..index.keyword.whoosh_index import KeywordIndex
 from ..ingest.passages import split_sentences
 from ..models import Passage
@@ -49,6 +51,67 @@ def plain_snippet(text: str, max_chars: int) -> str:
     return str(escape(truncate(" ".join(text.split()), max_chars)))
 
 
+def sentences_of(text: str) -> list[str]:
+    """The sentences of a passage a semantic snippet chooses from (the first MAX_SENTENCES)."""
+    return [text[s:e] for s, e in split_sentences(text)[:MAX_SENTENCES]]
+
+
+def matched_terms(sentences: list[str], lang: str, termset: frozenset[str]) -> list[set[str]]:
+    """Per sentence, the query's analysed terms it holds (as the highlighter would mark them)."""
+    if not termset:
+        return [set() for _ in sentences]
+    analyzer = analyzer_for(lang)
+    return [{t.text for t in analyzer(s)} & termset for s in sentences]
+
+
+def semantic_sentences(passages: list[Passage], terms: dict[str, frozenset[str]],
+                       query_vector: np.ndarray | None,
+                       embedder: Embedder | None) -> dict[str, str]:
+    """For each semantic-only hit, the sentence to show: the one holding the most of the
+    query's terms when any sentence holds one (no encoder call), else the one closest in
+    meaning to the query (its sentences embedded now, as `best_sentences`).
+
+    `terms` are the analysed terms of the query by language, its translation's included
+    (`Ranking.terms`). On NTREX sentences the terms choose the right sentence as often as
+    embedding does where the passage holds a query term, and embedding is kept for hits
+    that share no word with the query (most semantic-only hits): docs/search-quality.md,
+    section 7, `bench/snippet_choice.py`.
+    """
+    chosen = term_sentences(passages, terms, only_matched=True)
+    rest = [p for p in passages if p.passage_id not in chosen]
+    return chosen | best_sentences(rest, query_vector, embedder)
+
+
+def term_sentences(passages: list[Passage], terms: dict[str, frozenset[str]],
+                   only_matched: bool = False) -> dict[str, str]:
+    """For each passage, its sentence that holds the most of the query's terms, each term
+    weighted by its rarity among the page's sentences; the first sentence when none does
+    (left out with `only_matched`). Ties go to the earlier sentence."""
+    split = [(p, sentences_of(p.text)) for p in passages]
+    found = [(p, sentences, matched_terms(sentences, p.language,
+                                          terms.get(p.language, frozenset())))
+             for p, sentences in split if sentences]
+    weight = rarity_weights([m for _, _, per in found for m in per])
+    out = {}
+    for p, sentences, per_sentence in found:
+        if only_matched and not any(per_sentence):
+            continue
+        scores = [sum(weight[t] for t in m) for m in per_sentence]
+        best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+        out[p.passage_id] = sentences[best]
+    return out
+
+
+def rarity_weights(per_sentence: list[set[str]]) -> dict[str, float]:
+    """term -> log(1 + n / df): n the sentences counted, df those holding the term."""
+    df: dict[str, int] = {}
+    for m in per_sentence:
+        for t in m:
+            df[t] = df.get(t, 0) + 1
+    n = len(per_sentence)
+    return {t: math.log(1.0 + n / d) for t, d in df.items()}
+
+
 def best_sentences(passages: list[Passage], query_vector: np.ndarray | None,
                    embedder: Embedder | None) -> dict[str, str]:
     """For each passage, its sentence closest in meaning to the query (one batch for all)."""
@@ -56,9 +119,9 @@ def best_sentences(passages: list[Passage], query_vector: np.ndarray | None,
         return {}
     owners, sentences = [], []
     for p in passages:
-        for s, e in split_sentences(p.text)[:MAX_SENTENCES]:
+        for sentence in sentences_of(p.text):
             owners.append(p.passage_id)
-            sentences.append(p.text[s:e])
+            sentences.append(sentence)
     if not sentences:
         return {}
     scores = embedder.encode(sentences) @ np.asarray(query_vector, dtype=np.float32)
