@@ -58,6 +58,7 @@ def write_config(work: Path, corpus: Path, engine: str) -> Path:
         f'[corpus]\npaths = [{json.dumps(str(corpus))}]\n'
         f'[index]\npath = {json.dumps(str(work / "index"))}\n'
         f'keyword_engine = "{engine}"\nmax_shrink = 1.0\n'
+        f'[search]\nresult_cache = 0\n'  # every search measured is a fresh one
         f'[translation]\ncache_path = {json.dumps(str(work / "translations.sqlite"))}\n')
     return path
 

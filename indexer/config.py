@@ -70,6 +70,7 @@ class SearchConfig:
     semantic_null_margin: float = 0.05
     other_language_keyword_factor: float = 0.25
     translated_keyword_factor: float = 0.5
+    result_cache: int = 256
     default_operator: str = "or"
     title_boost: float = 1.0
     section_boost: float = 1.5

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from .facets import facet_counts, picked, without
 from .fusion import Factors, Fused, fuse
 from .query import ParsedQuery, QueryReader
 from .query_translation import QueryTranslation, QueryTranslator
+from .result_cache import ResultCache
 from .resultset import ResultSet
 from .snippets import make_snippet, semantic_sentences
 from .timeline import Timeline, timeline
@@ -123,6 +124,7 @@ class Searcher:
                                          min_letters=10)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._floor: SemanticFloor | None = None  # made on the first semantic search
+        self.results = ResultCache(config.search.result_cache)
         self._lock = threading.Lock()
 
     def semantic_floor(self, vector: np.ndarray) -> float:
@@ -213,9 +215,21 @@ class Searcher:
         return {"keyword": {pid: w for pid, w in weights.items() if w != 1.0}}
 
     def search(self, request: SearchRequest) -> SearchResponse:
+        """The page of results asked for; a repeated request is answered from the cache
+        of recent responses (`[search] result_cache`) while the index is unchanged."""
         started = time.perf_counter()
-        cfg = self.config.search
         index = self.handle.get()
+        key = self.results.key(index.generation, request)
+        cached = self.results.get(key)
+        if cached is not None:
+            return replace(cached, seconds=time.perf_counter() - started)
+        response = self.run(index, request, started)
+        if not response.translation_notice:  # a failed translation is tried again
+            self.results.put(key, response)
+        return response
+
+    def run(self, index: Index, request: SearchRequest, started: float) -> SearchResponse:
+        cfg = self.config.search
         page, per_page = request.page, request.per_page
         notices: list[str] = []
         if page * per_page > cfg.max_results:
