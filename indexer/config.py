@@ -54,6 +54,8 @@ class EmbedderConfig:
     model: str = ""
     threads: int = 1
     batch_size: int = 32
+    # processes a build embeds in, one BLAS thread each; 0: one per core; 1: in-process
+    workers: int = 0
     # what a passage is embedded with besides its text: the document title and/or the
     # section heading path, as a reader sees them above the passage
     context: list[str] = field(default_factory=lambda: ["title", "section"])
@@ -206,6 +208,8 @@ def validate(config: Config) -> Config:
         if not isinstance(value, str) or not _HASH.match(value):
             raise ConfigError(f"[access] {name} must be a password hash made by `newsdesk "
                               f"hash-secret`, never the secret itself")
+    if config.embedder.workers < 0:
+        raise ConfigError("[embedder] workers must be 0 (one per core) or more")
     if set(config.embedder.context) - {"title", "section"}:
         raise ConfigError('[embedder] context lists only "title" and "section"')
     if config.index.passage_min_words > config.index.passage_max_words:

@@ -4,7 +4,8 @@ Streams documents one at a time and writes passages in batches, so memory stays
 flat whatever the archive's size. Embeddings of passages whose text did not
 change are copied from the previous generation instead of recomputed (embedding
 is by far the slowest step), and a corpus whose files and settings are unchanged
-is not rebuilt at all.
+is not rebuilt at all. Embedding runs in `[embedder] workers` processes (embed_pool.py)
+while the next documents are read; batches are written in the order they were read.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import json
 import shutil
 import sqlite3
 import time
-from collections import Counter
+from collections import Counter, deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from ..ingest.sources import read_corpus, source_signature
 from ..models import Document, Passage, Skipped, SourceDocument
 from . import archive, generations
 from .archive import ArchiveRecord
+from .embed_pool import EmbeddingFailed, encoder_for
 from .embedders import Embedder, load_embedder
 from .keyword.engines import create_keyword_index, engine_of, open_keyword_index
 from .store import Store, StoreWriter
@@ -170,16 +172,27 @@ class Builder:
             else create_keyword_index(config.index.keyword_engine, build_dir / "keyword",
                                       config.corpus.languages))
         self.cache = _EmbeddingCache(config.index_path, embedder.name) if embedder else None
+        # embeds in-process, or in [embedder] workers processes (started when needed)
+        self.encoder = encoder_for(embedder, config.embedder) if embedder else None
         self.keyword = None  # the KeywordWriter, while `writing()`
         self.pending: list[tuple[Passage, Document]] = []
+        # batches submitted to the encoder and not yet written, oldest first:
+        # (passages with their documents, vectors of reused ones, rows to embed, job)
+        self.inflight: deque = deque()
 
     @contextmanager
     def writing(self):
-        """Open the keyword writer; at a clean exit flush, commit, and count the archive."""
-        with self.keyword_index.writer(self.config.index.writer_limit_mb,
-                                       self.config.index.writer_procs) as self.keyword:
-            yield self
-            self.flush()
+        """Open the keyword writer; at a clean exit flush, write every batch still
+        embedding, commit, and count the archive. Embedding workers stop either way."""
+        try:
+            with self.keyword_index.writer(self.config.index.writer_limit_mb,
+                                           self.config.index.writer_procs) as self.keyword:
+                yield self
+                self.flush()
+                self.drain(0)
+        finally:
+            if self.encoder is not None:
+                self.encoder.close()
         docs, passages = self.store.language_counts()
         self.store.close()
         self.vectors.close()
@@ -233,6 +246,8 @@ class Builder:
     def remove(self, doc_id: str) -> None:
         """Take a document out of the store and the keyword index (its vector rows stay,
         unused: the reader masks rows with no passage)."""
+        if any(d.doc_id == doc_id for batch in self.inflight for _, d in batch[0]):
+            self.drain(0)  # write its passages first, as an in-process build would have
         self.store.delete_document(doc_id)
         self.keyword.delete_document(doc_id)
         self.pending = [(p, d) for p, d in self.pending if d.doc_id != doc_id]
@@ -248,28 +263,40 @@ class Builder:
         return "\n".join(parts + [passage.text])
 
     def flush(self) -> None:
+        """Submit the pending passages for embedding (the reused vectors copied), then
+        write what has finished embedding."""
         if not self.pending:
             return
-        passages = [p for p, _ in self.pending]
-        vectors = np.zeros((len(passages), self.vectors.dim), dtype=np.float32)
+        vectors = np.zeros((len(self.pending), self.vectors.dim), dtype=np.float32)
         missing = []
-        for i, p in enumerate(passages):
+        for i, (p, _) in enumerate(self.pending):
             cached = self.cache.get(p.text_hash)
             if cached is None:
                 missing.append(i)
             else:
                 vectors[i] = cached
-        if missing:
-            vectors[missing] = self.embedder.encode(
-                [self.embedding_text(*self.pending[i]) for i in missing])
-        self.report.embeddings_computed += len(missing)
-        self.report.embeddings_reused += len(passages) - len(missing)
-        for passage, row in zip(passages, self.vectors.append(vectors)):
-            passage.row = row
-        self.store.add_passages(passages)
-        for passage, doc in self.pending:
-            self.keyword.add(passage, doc.title, doc.kind, doc.source, doc.published)
+        job = (self.encoder.submit([self.embedding_text(*self.pending[i]) for i in missing])
+               if missing else None)
+        self.inflight.append((self.pending, vectors, missing, job))
         self.pending = []
+        self.drain(self.encoder.max_inflight)
+
+    def drain(self, keep: int) -> None:
+        """Write embedded batches in the order they were submitted: every finished one at
+        the head of the queue, and (waiting for them) all but the last `keep`."""
+        while self.inflight and (len(self.inflight) > keep or self.inflight[0][3] is None
+                                 or self.inflight[0][3].done()):
+            pending, vectors, missing, job = self.inflight.popleft()
+            if missing:
+                vectors[missing] = job.result()
+            passages = [p for p, _ in pending]
+            self.report.embeddings_computed += len(missing)
+            self.report.embeddings_reused += len(passages) - len(missing)
+            for passage, row in zip(passages, self.vectors.append(vectors)):
+                passage.row = row
+            self.store.add_passages(passages)
+            for passage, doc in pending:
+                self.keyword.add(passage, doc.title, doc.kind, doc.source, doc.published)
 
     def read(self, paths: list[Path], record: ArchiveRecord, progress: bool) -> None:
         """Index every document under `paths` but those the archive record removed."""
@@ -283,6 +310,8 @@ class Builder:
                 continue
             try:
                 self.add(item)
+            except EmbeddingFailed:  # a worker process crashed: no document's fault
+                raise
             except Exception as exc:  # one broken document must not stop the build
                 self.report.skipped.append(Skipped(item.origin, f"failed to index: {exc!r}"))
             bar.update(1)

@@ -87,9 +87,14 @@ class SentenceTransformerEmbedder:
 
 
 def load_embedder(config: EmbedderConfig) -> Embedder:
+    """The configured embedder, remembering its config (`.config`), from which a build's
+    worker processes load the same one (see embed_pool)."""
     if config.name == "use-multilingual":
-        return UseMultilingual(threads=config.threads, batch_size=config.batch_size)
-    if config.name == "sentence-transformers":
-        return SentenceTransformerEmbedder(config.model, config.threads, config.batch_size)
-    raise ValueError(f"unknown embedder {config.name!r}: use 'use-multilingual' or "
-                     f"'sentence-transformers'")
+        embedder = UseMultilingual(threads=config.threads, batch_size=config.batch_size)
+    elif config.name == "sentence-transformers":
+        embedder = SentenceTransformerEmbedder(config.model, config.threads, config.batch_size)
+    else:
+        raise ValueError(f"unknown embedder {config.name!r}: use 'use-multilingual' or "
+                         f"'sentence-transformers'")
+    embedder.config = config
+    return embedder
