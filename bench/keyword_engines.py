@@ -16,7 +16,6 @@ Run: python bench/keyword_engines.py [--words 15000000] [--work DIR] [--engines 
 from __future__ import annotations
 
 import argparse
-import random
 import resource
 import shutil
 import sqlite3
@@ -28,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from benchlib import ROOT, percentile, read_jsonl  # noqa: E402
+from benchlib import ROOT, SHARED, percentile, questions  # noqa: E402
 
 from indexer.config import load_config  # noqa: E402
 from indexer.index.build import build_index  # noqa: E402
@@ -37,7 +36,6 @@ from indexer.index.keyword.highlight import highlight  # noqa: E402
 from indexer.models import Filters, Passage  # noqa: E402
 from indexer.search.query import QueryReader  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
 LANGUAGES = ["en", "it"]
 BROAD = "anno OR year"  # words in a large share of the archive (stop words are not searched)
 PREFIX = "stat*"
@@ -122,15 +120,6 @@ def search(engine: str, out: Path, questions: list[str]) -> dict:
     total = index.search(reader.parse(BROAD).tree, Filters(), 1).total
     return {"timings": timings, "broad_total": total,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
-
-
-def questions(count: int) -> list[str]:
-    rng = random.Random(13)
-    out = []
-    for folder in ("squad_en_retrieval", "squad_it_retrieval"):
-        sample = read_jsonl(SHARED / "eval" / folder / "queries_sample.jsonl")
-        out += [q["query"] for q in rng.sample(sample, min(len(sample), count // 2))]
-    return out
 
 
 def main() -> int:

@@ -25,30 +25,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from benchlib import ROOT, percentile, read_jsonl  # noqa: E402
+from benchlib import ROOT, SHARED, percentile, questions  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
 MODES = ("keyword", "semantic", "hybrid")
 BROAD = (("broad", "year", "hybrid"), ("broad", "anno", "keyword"),
          ("prefix", "elett*", "keyword"))
 PARTS = ("store.sqlite", "keyword", "vectors.f32", "vectors.hnsw")
-
-
-def questions(count: int) -> list[str]:
-    """`count` seeded questions, half SQuAD English, half SQuAD-it."""
-    rng = random.Random(13)
-    out = []
-    for folder in ("squad_en_retrieval", "squad_it_retrieval"):
-        sample = read_jsonl(SHARED / "eval" / folder / "queries_sample.jsonl")
-        out += [q["query"] for q in rng.sample(sample, min(len(sample), count // 2))]
-    return out
 
 
 def write_config(work: Path, corpus: Path, engine: str) -> Path:
