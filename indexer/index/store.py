@@ -134,11 +134,13 @@ class Store:
             "SELECT p.passage_id, d.date_start, d.date_end FROM passages p JOIN documents d "
             "USING (doc_id) WHERE p.passage_id IN ({marks})", passage_ids)}
 
-    def facet_values(self, passage_ids: list[str]) -> list[tuple[str, str, str]]:
-        """(language, kind, source) of each passage, for facet counts."""
-        return list(self._where_in(
-            "SELECT p.language, d.kind, d.source FROM passages p JOIN documents d "
-            "USING (doc_id) WHERE p.passage_id IN ({marks})", passage_ids))
+    def passage_facts(self, passage_ids: list[str]) -> Iterator[tuple]:
+        """(passage id, document id, passage language, kind, source, first day, last day)
+        of each passage: what grouping, facets and the timeline need, without any text."""
+        return self._where_in(
+            "SELECT p.passage_id, p.doc_id, p.language, d.kind, d.source, d.date_start, "
+            "d.date_end FROM passages p JOIN documents d USING (doc_id) "
+            "WHERE p.passage_id IN ({marks})", passage_ids)
 
     def passages_by_id(self, passage_ids: list[str]) -> dict[str, Passage]:
         sql = f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE passage_id IN ({{marks}})"

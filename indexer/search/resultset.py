@@ -4,12 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..dates import date_span
 from ..index.store import Store
 from .fusion import Fused
 from .grouping import Group, by_document
-
-FACT_BATCH = 500  # passages read from the store at a time, so that memory stays flat
 
 
 @dataclass(frozen=True)
@@ -22,15 +19,9 @@ class PassageFacts:
 
 
 def passage_facts(store: Store, passage_ids: list[str]) -> dict[str, PassageFacts]:
-    facts = {}
-    for start in range(0, len(passage_ids), FACT_BATCH):
-        passages = store.passages_by_id(passage_ids[start:start + FACT_BATCH])
-        docs = store.documents(sorted({p.doc_id for p in passages.values()}))
-        for pid, p in passages.items():
-            if (doc := docs.get(p.doc_id)) is not None:
-                facts[pid] = PassageFacts(doc.doc_id, p.language, doc.kind, doc.source,
-                                          date_span(doc.published))
-    return facts
+    return {pid: PassageFacts(doc_id, language, kind, source, (first or 0, last or 0))
+            for pid, doc_id, language, kind, source, first, last
+            in store.passage_facts(passage_ids)}
 
 
 @dataclass
