@@ -10,7 +10,7 @@ does, and never under `[search] semantic_min_score`.
 Measured with bench/semantic_floor.py (docs/search-quality.md): against the old fixed
 0.2, semantic Recall@10 stays or rises on all ten evaluation sets, and the share of
 made-up queries still answered falls from up to 77% (Tatoeba's short sentences) to at
-most 5.5%.
+most 10% (none on the seed corpus).
 """
 from __future__ import annotations
 
