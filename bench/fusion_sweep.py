@@ -43,7 +43,7 @@ DEFAULT_VARIANTS = (
 class Collected:
     relevant: frozenset
     language: str  # detected language of the query, as hybrid search detects it
-    keyword: list  # (passage_id, score, passage language)
+    keyword: list  # (row, score, passage language)
     semantic: list
 
 
@@ -58,15 +58,14 @@ def collect(eval_set, data, config, embedder, cache_dir, n, log) -> tuple[list[C
     caching.encode(sorted({searcher.reader.parse(q.text).semantic_text for q in queries} - {""}))
     store.save()
     index = prepared.index
-    passages = index.store.passages_by_id(list(index.store.passage_doc_ids()))
-    doc_of = {pid: p.doc_id for pid, p in passages.items()}
-    lang_of = {pid: p.language for pid, p in passages.items()}
+    facts = index.facts
+    doc_of = {row: facts.doc_id(row) for row in range(len(facts)) if facts.alive[row]}
     out = []
     for q in queries:
         lists = {}
         for mode in ("keyword", "semantic"):
             ranking = searcher.rank(index, q.text, mode, Filters(), DEPTH)
-            lists[mode] = [(f.passage_id, f.scores[mode], lang_of[f.passage_id])
+            lists[mode] = [(f.row, f.scores[mode], facts.language(f.row))
                            for f in ranking.fused]
         language = searcher.detector.detect(searcher.reader.parse(q.text).semantic_text,
                                             fallback=UNDETERMINED)
@@ -90,7 +89,7 @@ def score(collected: list[Collected], doc_of: dict, variant: str, candidates: in
                                        if lang != c.language}}
             fused = fuse(lists, method, int(param) if method == "rrf" else 60,
                          float(param) if method == "weighted" else 0.5, factors)
-            ranked = [f.passage_id for f in fused]
+            ranked = [f.row for f in fused]
         elif method == "keyword":
             ranked = [p for p, _, _ in kw]
         else:

@@ -105,10 +105,10 @@ def search(engine: str, out: Path, questions: list[str]) -> dict:
     def one(query: str) -> float:
         started = time.perf_counter()
         found = index.search(reader.parse(query).tree, Filters(), 10, facets=True)
-        ids = [h.passage_id for h in found.hits]
-        marks = ",".join("?" * len(ids))
-        for text, lang in db.execute(f"SELECT text, language FROM passages WHERE passage_id IN "
-                                     f"({marks})", ids):
+        rows = [h.row for h in found.hits]
+        marks = ",".join("?" * len(rows))
+        for text, lang in db.execute(f"SELECT text, language FROM passages WHERE row IN "
+                                     f"({marks})", rows):
             highlight(text, lang, found.terms)
         return (time.perf_counter() - started) * 1000
 

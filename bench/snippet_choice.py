@@ -311,10 +311,10 @@ def real_hits(config, embedder, data: Path, cache_dir: Path, translator, n: int,
         for q in sample(eval_set.load_queries(data), n):
             ranking = searcher.rank(prep.index, q.text, "hybrid", Filters(),
                                     prep.config.search.candidates)
-            window = [f.passage_id for f in ranking.fused[:10] if "keyword" not in f.ranks]
+            window = [f.row for f in ranking.fused[:10] if "keyword" not in f.ranks]
             if not window or ranking.query_vector is None:
                 continue
-            passages = list(prep.index.store.passages_by_id(window).values())
+            passages = list(prep.index.store.passages_by_row(window).values())
             started = time.process_time()
             embedded = best_sentences(passages, ranking.query_vector, embedder)
             cpu["embed"] += time.process_time() - started

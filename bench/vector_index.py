@@ -36,6 +36,7 @@ from indexer.index.ann import AnnIndex
 from indexer.index.build import build_index
 from indexer.index.embedders import load_embedder
 from indexer.index.reader import Index
+from indexer.index.row_facts import RowFacts
 from indexer.index import vectors as vectors_module
 from indexer.index.vectors import VectorIndex, open_vectors
 from indexer.models import Filters
@@ -113,7 +114,7 @@ def exact_sizes(vectors: np.ndarray, queries: np.ndarray, sizes: list[int], k: i
     for n in sizes:
         if n > len(vectors):
             continue
-        index = VectorIndex(vectors[:n], facets_of(n))
+        index = VectorIndex(vectors[:n], RowFacts(facets_of(n)))
         lat = []
         for q in queries:
             started = time.perf_counter()
@@ -136,8 +137,8 @@ def synthetic(n: int, dim: int, seed: int, centers: int = 2000, noise: float = 0
     return out
 
 
-def with_ann(vectors_path: Path, vectors: np.ndarray, facets: dict, ef: int) -> VectorIndex:
-    return VectorIndex(vectors, facets, ann=AnnIndex.open(vectors_path, vectors.shape[1],
+def with_ann(vectors_path: Path, vectors: np.ndarray, facts: RowFacts, ef: int) -> VectorIndex:
+    return VectorIndex(vectors, facts, ann=AnnIndex.open(vectors_path, vectors.shape[1],
                                                           len(vectors)),
                        ann_min_rows=0, ann_ef=ef)
 
@@ -176,18 +177,19 @@ def main() -> int:
         queries = synthetic(args.queries, 512, seed=2)  # other points near the same centres
         rng = np.random.default_rng(2)
         n = args.synthetic
-        facets = {"language": rng.choice(["en", "it"], n, p=[0.7, 0.3]).astype(object),
-                  "kind": np.full(n, "news", object), "source": np.full(n, "", object),
-                  "date_start": np.zeros(n, np.int64), "date_end": np.zeros(n, np.int64),
-                  "alive": np.ones(n, bool)}
+        facts = RowFacts({"language": rng.choice(["en", "it"], n, p=[0.7, 0.3]).astype(object),
+                          "kind": np.full(n, "news", object), "source": np.full(n, "", object),
+                          "date_start": np.zeros(n, np.int64), "date_end": np.zeros(n, np.int64),
+                          "alive": np.ones(n, bool)})
         name = f"synth {n // 1000}k"
     else:
         gen, config = real_index(args.work, args.words)
         index = Index.open(gen, config)
         path, vectors = gen / "vectors.f32", index.vectors.vectors
         rows = len(vectors)
-        facets = index.store.passage_facets(rows)
-        langs = {l: int((facets["language"] == l).sum()) for l in ("en", "it")}
+        facts = index.facts
+        languages = facts.categories["language"]
+        langs = {l: int(languages.mask([l]).sum()) for l in ("en", "it")}
         print(f"real embeddings: {rows} passages of the bench corpus ({langs})")
         embedder = load_embedder(config.embedder)
         rng = random.Random(13)
@@ -205,11 +207,11 @@ def main() -> int:
           f" MiB); extending a graph of {n - args.extend} rows by {args.extend}: "
           f"{builds['extend']:.2f} s")
     path = args.work / f"ann-{n}" / "full" / "vectors.f32"
-    exact = VectorIndex(vectors, facets)
+    exact = VectorIndex(vectors, facts)
     filters = {"no filter": Filters(), "lang=it": Filters(languages=["it"]),
                "lang=en": Filters(languages=["en"])}
     for ef in efs:
-        report(f"{name} ef={ef}", exact, with_ann(path, vectors, facets, ef), queries, ks, filters)
+        report(f"{name} ef={ef}", exact, with_ann(path, vectors, facts, ef), queries, ks, filters)
     if sizes:
         exact_sizes(vectors, queries, sizes, ks[0])
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

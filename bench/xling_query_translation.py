@@ -114,9 +114,8 @@ def main() -> int:
                 for q in queries:
                     ranking = searcher.rank(index, q["query"], mode, Filters(),
                                             cfg.search.candidates, xlang=xlang)
-                    top = [f.passage_id for f in ranking.fused[:5 * K]]
-                    passages = index.store.passages_by_id(top)
-                    scores.append(metrics([passages[p].doc_id for p in top if p in passages],
+                    top = [f.row for f in ranking.fused[:5 * K]]
+                    scores.append(metrics([index.facts.doc_id(r) for r in top],
                                           set(q["relevant"])))
                 print(f"{name:<8}{mode:<9}{'on' if xlang else 'off':<7}"
                       f"{statistics.mean(s[0] for s in scores):>7.3f}"

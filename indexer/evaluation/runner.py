@@ -118,12 +118,12 @@ def _embed_queries(searcher: Searcher, queries: list[Query]) -> None:
 
 
 def run_mode(searcher: Searcher, index: Index, queries: list[Query], mode: str,
-             doc_of: dict[str, str], depth: int) -> ModeResult:
+             doc_of: Callable[[int], str], depth: int) -> ModeResult:
     started = time.perf_counter()
     recalls, rrs, ndcgs, firsts, deep = [], [], [], [], []
     for q in queries:
         ranking = searcher.rank(index, q.text, mode, Filters(), depth)
-        ranked = first_occurrences(doc_of[f.passage_id] for f in ranking.fused)
+        ranked = first_occurrences(doc_of(f.row) for f in ranking.fused)
         recalls.append(recall_at(ranked, q.relevant, CUTOFF))
         rrs.append(reciprocal_rank(ranked, q.relevant, CUTOFF))
         ndcgs.append(ndcg_at(ranked, q.relevant, CUTOFF))
@@ -152,9 +152,9 @@ def run_set(eval_set: EvalSet, prepared: PreparedCorpus, data: Path, embedder, c
         time.perf_counter() - started)
     if caching.computed:
         log(f"  embedded {caching.computed} new queries in {result.embed_seconds:.1f} s")
-    doc_of = index.store.passage_doc_ids()
     for mode in modes:
-        res = run_mode(searcher, index, queries, mode, doc_of, prepared.config.search.candidates)
+        res = run_mode(searcher, index, queries, mode, index.facts.doc_id,
+                       prepared.config.search.candidates)
         result.modes[mode] = res
         log(f"  {eval_set.name:14s} {mode:8s} R@10 {res.recall:.3f}  MRR@10 {res.mrr:.3f}  "
             f"nDCG@10 {res.ndcg:.3f}  top-1 {res.top1:.3f}  ({res.queries} q, "

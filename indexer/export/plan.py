@@ -104,7 +104,7 @@ def _keyword_windows(searcher: Searcher, index: Index, ranking: Ranking, matches
     hits = itertools.islice(matches.hits, rows)
     start = 1
     while chunk := list(itertools.islice(hits, batch)):
-        window = single([(h.passage_id, h.score) for h in chunk], "keyword", start)
+        window = single([(h.row, h.score) for h in chunk], "keyword", start)
         yield searcher.hits(index, ranking, window, start_rank=start)
         start += len(chunk)
 
@@ -139,7 +139,7 @@ def plan_export(searcher: Searcher, query: str, mode: str, filters: Filters,
         notices = list(parsed.notices) + ([translation.notice] if translation.notice else [])
         ranking = Ranking(parsed, [], matches.terms, None, matches.total, notices, translation)
         if not streamed:
-            ranking.fused = single([(h.passage_id, h.score) for h in matches.hits], "keyword")
+            ranking.fused = single([(h.row, h.score) for h in matches.hits], "keyword")
     else:
         ranking = searcher.rank(index, parsed, mode, filters, cfg.depth, xlang=xlang)
     if not streamed:

@@ -137,7 +137,7 @@ class _EmbeddingCache:
         self.vectors = None
         try:
             gen = generations.current_dir(root)
-            manifest = generations.read_manifest(gen)
+            manifest = generations.read_manifest(gen, generations.EMBEDDINGS_READABLE)
             if manifest.get("embedder") != embedder_name:
                 return
             generations.verify(gen, manifest)  # never copy vectors out of a damaged index

@@ -24,7 +24,10 @@ import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
-FORMAT_VERSION = 2  # 2: documents' dates as first and last day (date_start, date_end)
+FORMAT_VERSION = 3  # 2: documents' dates as first and last day; 3: keyword hits give rows
+# Versions whose store rows and vector file a build can still reuse embeddings from, so an
+# upgrade's rebuild re-embeds nothing (3 changed only the keyword index).
+EMBEDDINGS_READABLE = (2, 3)
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 
@@ -56,7 +59,8 @@ def current_dir(root: Path) -> Path:
     return path
 
 
-def read_manifest(gen: Path) -> dict:
+def read_manifest(gen: Path, versions: tuple[int, ...] = (FORMAT_VERSION,)) -> dict:
+    """The generation's manifest, if it is of one of `versions`."""
     try:
         manifest = json.loads((gen / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
@@ -66,7 +70,7 @@ def read_manifest(gen: Path) -> dict:
         raise IndexUnavailable(f"The index at {gen} has a damaged {MANIFEST}. "
                                f"Rebuild it with: newsdesk index --full")
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in versions:
         raise IndexUnavailable(f"The index at {gen} has format version {version}, this newsdesk reads "
                           f"version {FORMAT_VERSION}. Rebuild it with: newsdesk index --full")
     return manifest

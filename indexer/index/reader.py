@@ -15,6 +15,7 @@ from ..config import Config
 from . import generations
 from .ann import AnnIndex
 from .keyword.engines import engine_of, open_keyword_index
+from .row_facts import RowFacts
 from .store import Store
 from .vectors import VectorIndex, open_vectors
 
@@ -28,6 +29,11 @@ class Index:
     store: Store
     keyword: object  # the engine's index (keyword/interface.py says what it offers)
     vectors: VectorIndex
+
+    @property
+    def facts(self) -> RowFacts:
+        """What search knows of each passage, by row (row_facts.py)."""
+        return self.vectors.facts
 
     @classmethod
     def open(cls, path: Path, config: Config) -> "Index":
@@ -45,7 +51,7 @@ class Index:
                                  f"the manifest {manifest['passages']}")
             rows, dim = generations.vector_rows(manifest), int(manifest["dim"])
             vectors = VectorIndex(open_vectors(path / "vectors.f32", dim, rows),
-                                  store.passage_facets(rows),
+                                  store.row_facts(rows),
                                   ann=AnnIndex.open(path / "vectors.f32", dim, rows),
                                   ann_min_rows=config.index.ann_min_rows,
                                   ann_ef=config.index.ann_ef_search)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..dates import date_span
 from ..models import Document, Passage
+from .row_facts import RowFacts
 
 SCHEMA = """
 CREATE TABLE documents (
@@ -128,20 +129,6 @@ class Store:
         sql = f"SELECT {columns} FROM documents WHERE doc_id IN ({{marks}})"
         return {row[0]: Document(*row) for row in self._where_in(sql, doc_ids)}
 
-    def passage_dates(self, passage_ids: list[str]) -> dict[str, tuple[int, int]]:
-        """First and last day (YYYYMMDD; 0 when undated) of each passage's document."""
-        return {pid: (first or 0, last or 0) for pid, first, last in self._where_in(
-            "SELECT p.passage_id, d.date_start, d.date_end FROM passages p JOIN documents d "
-            "USING (doc_id) WHERE p.passage_id IN ({marks})", passage_ids)}
-
-    def passage_facts(self, passage_ids: list[str]) -> Iterator[tuple]:
-        """(passage id, document id, passage language, kind, source, first day, last day)
-        of each passage: what grouping, facets and the timeline need, without any text."""
-        return self._where_in(
-            "SELECT p.passage_id, p.doc_id, p.language, d.kind, d.source, d.date_start, "
-            "d.date_end FROM passages p JOIN documents d USING (doc_id) "
-            "WHERE p.passage_id IN ({marks})", passage_ids)
-
     def passages_by_id(self, passage_ids: list[str]) -> dict[str, Passage]:
         sql = f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE passage_id IN ({{marks}})"
         return {row[1]: _passage(row) for row in self._where_in(sql, passage_ids)}
@@ -162,20 +149,25 @@ class Store:
         """text hash -> vector row, to reuse embeddings of unchanged passages."""
         return dict(self._db.execute("SELECT text_hash, row FROM passages"))
 
-    def passage_facets(self, rows: int) -> dict[str, np.ndarray]:
-        """Arrays over the vector file's `rows` (language, kind, source, first and last day
-        of the document's date, and `alive`: whether the row's passage is still in the
-        store, not removed or replaced since) for filtering vector search."""
-        out = {"language": np.full(rows, "", dtype=object), "kind": np.full(rows, "", dtype=object),
-               "source": np.full(rows, "", dtype=object), "date_start": np.zeros(rows, np.int64),
-               "date_end": np.zeros(rows, np.int64), "alive": np.zeros(rows, dtype=bool)}
-        for r, lang, kind, source, first, last in self._db.execute(
-                "SELECT p.row, p.language, d.kind, d.source, d.date_start, d.date_end "
-                "FROM passages p JOIN documents d USING (doc_id) ORDER BY p.row"):
-            out["language"][r], out["kind"][r], out["source"][r] = lang, kind, source
-            out["date_start"][r], out["date_end"][r] = first or 0, last or 0
-            out["alive"][r] = True
-        return out
+    def row_facts(self, rows: int) -> RowFacts:
+        """What search knows of each of the vector file's `rows` (row_facts.py)."""
+        columns = {"doc_id": np.full(rows, "", dtype=object),
+                   "language": np.full(rows, "", dtype=object),
+                   "kind": np.full(rows, "", dtype=object),
+                   "source": np.full(rows, "", dtype=object),
+                   "date_start": np.zeros(rows, np.int64), "date_end": np.zeros(rows, np.int64),
+                   "alive": np.zeros(rows, dtype=bool)}
+        cursor = self._db.execute(
+            "SELECT p.row, p.doc_id, p.language, d.kind, d.source, d.date_start, d.date_end "
+            "FROM passages p JOIN documents d USING (doc_id)")
+        while chunk := cursor.fetchmany(65536):
+            at, *values = zip(*chunk)
+            at = np.asarray(at, dtype=np.int64)
+            for name, column in zip(columns, values):
+                columns[name][at] = (np.asarray([v or 0 for v in column]) if name.startswith("date")
+                                     else np.asarray(column, dtype=object))
+            columns["alive"][at] = True
+        return RowFacts(columns)
 
     def close(self):
         db = getattr(self._local, "db", None)

@@ -2,7 +2,7 @@
 
 Row i belongs to the passage whose `row` is i in the store. Vectors are unit
 length, so a matrix-vector product gives cosine similarities. Filters become a
-boolean mask over rows built from small per-row category codes.
+boolean mask over rows (row_facts.py).
 
 Below `[index] ann_min_rows` rows a search scans every row exactly. From there it
 asks the graph (ann.py) for the nearest rows, keeps those passing the mask and
@@ -12,15 +12,14 @@ than the candidates it would need, is still scanned exactly over those rows.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..dates import filter_span
 from ..models import Filters
 from . import ann
 from .ann import AnnIndex
+from .row_facts import RowFacts
 
 SCAN_ROWS = 65536  # rows per block when scoring, to bound temporary memory
 GATHER_ROWS = 8192  # rows per block when scoring scattered rows (copied out of the map)
@@ -63,46 +62,14 @@ def open_vectors(path: Path, dim: int, count: int) -> np.ndarray:
     return np.memmap(path, dtype=np.float32, mode="r", shape=(count, dim))
 
 
-@dataclass
-class Category:
-    values: list[str]
-    codes: np.ndarray
-
-    @classmethod
-    def of(cls, column: np.ndarray) -> "Category":
-        values, codes = np.unique(column.astype(str), return_inverse=True)
-        return cls(list(values), codes.astype(np.int32))
-
-    def mask(self, wanted: list[str]) -> np.ndarray:
-        idx = [self.values.index(v) for v in wanted if v in self.values]
-        return np.isin(self.codes, idx)
-
-
 class VectorIndex:
-    def __init__(self, vectors: np.ndarray, facets: dict[str, np.ndarray],
+    def __init__(self, vectors: np.ndarray, facts: RowFacts,
                  ann: AnnIndex | None = None, ann_min_rows: int = 0, ann_ef: int = 512):
-        self.vectors = vectors
+        self.vectors, self.facts = vectors, facts
         self.ann, self.ann_min_rows, self.ann_ef = ann, ann_min_rows, ann_ef
-        self.categories = {k: Category.of(facets[k]) for k in ("language", "kind", "source")}
-        self.date_start, self.date_end = facets["date_start"], facets["date_end"]
-        # rows of passages removed or replaced by `newsdesk add`/`remove` (None: there are none)
-        self.alive = None if facets["alive"].all() else facets["alive"]
 
     def __len__(self):
         return len(self.vectors)
-
-    def mask(self, filters: Filters) -> np.ndarray | None:
-        if filters.is_empty():
-            return self.alive
-        mask = np.ones(len(self.vectors), dtype=bool) if self.alive is None else self.alive.copy()
-        for name, wanted in (("language", filters.languages), ("kind", filters.kinds),
-                             ("source", filters.sources)):
-            if wanted:
-                mask &= self.categories[name].mask(wanted)
-        bounds = filter_span(filters.date_from, filters.date_to)
-        if bounds:  # the rule of dates.span_in_range, on whole arrays
-            mask &= (self.date_start >= bounds[0]) & (self.date_end <= bounds[1])
-        return mask
 
     def scores(self, query: np.ndarray) -> np.ndarray:
         query = np.asarray(query, dtype=np.float32).reshape(-1)
@@ -138,7 +105,7 @@ class VectorIndex:
         """
         if len(self.vectors) == 0 or k <= 0:
             return []
-        mask = self.mask(filters)
+        mask = self.facts.mask(filters)
         if not self.uses_ann():
             return self.exact(query, k, mask, min_score)
         total = len(self.vectors)

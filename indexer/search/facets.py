@@ -7,8 +7,9 @@ would add, and each count is the total that filtering on that value alone would 
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
+
+import numpy as np
 
 from ..models import Filters
 from .resultset import ResultSet
@@ -28,13 +29,11 @@ def without(filters: Filters, facet: str) -> Filters:
 def facet_counts(results: ResultSet, facet: str, by_document: bool) -> list[tuple[str, int]]:
     """Results per value of `facet`, most first: documents (one with matching passages in
     two languages counts once in each) or passages."""
-    counted: set = set()
-    counts: Counter[str] = Counter()
-    for item in results.ranked:
-        fact = results.facts[item.passage_id]
-        value = getattr(fact, facet) or ""
-        key = (fact.doc_id, value) if by_document else item.passage_id
-        if key not in counted:
-            counted.add(key)
-            counts[value] += 1
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    category = results.facts.categories[facet]
+    codes = category.codes[results.rows].astype(np.int64)
+    if by_document:  # each (document, value) pair once
+        codes = np.unique(results.docs.astype(np.int64) * len(category.values) + codes)
+        codes %= len(category.values)
+    counts = np.bincount(codes, minlength=len(category.values))
+    return sorted(((category.values[i], int(n)) for i, n in enumerate(counts) if n),
+                  key=lambda kv: (-kv[1], kv[0]))

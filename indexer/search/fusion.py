@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 RETRIEVERS = ("keyword", "semantic")
 
 
-@dataclass
+@dataclass(slots=True)  # a search makes up to a thousand
 class Fused:
-    passage_id: str
+    row: int  # the passage's (index/row_facts.py)
     score: float
     ranks: dict[str, int] = field(default_factory=dict)  # 1-based rank in each retriever
     scores: dict[str, float] = field(default_factory=dict)
@@ -26,39 +26,42 @@ class Fused:
         return "both" if len(found) == 2 else found[0]
 
 
-def _collect(lists: dict[str, list[tuple[str, float]]]) -> dict[str, Fused]:
-    fused: dict[str, Fused] = {}
+Ranked = list[tuple[int, float]]  # (row, score), best first
+
+
+def _collect(lists: dict[str, Ranked]) -> dict[int, Fused]:
+    fused: dict[int, Fused] = {}
     for retriever, hits in lists.items():
-        for rank, (pid, score) in enumerate(hits, 1):
-            item = fused.setdefault(pid, Fused(pid, 0.0))
+        for rank, (row, score) in enumerate(hits, 1):
+            item = fused.setdefault(row, Fused(row, 0.0))
             item.ranks[retriever] = rank
             item.scores[retriever] = score
     return fused
 
 
-def _ordered(fused: dict[str, Fused]) -> list[Fused]:
-    # Ties broken by best single rank, then id, so the order is deterministic.
+def _ordered(fused: dict[int, Fused]) -> list[Fused]:
+    # Ties broken by best single rank, then row, so the order is deterministic.
     return sorted(fused.values(),
-                  key=lambda f: (-f.score, min(f.ranks.values()), f.passage_id))
+                  key=lambda f: (-f.score, min(f.ranks.values()), f.row))
 
 
-Factors = dict[str, dict[str, float]]  # retriever -> passage id -> multiplier (default 1)
+Factors = dict[str, dict[int, float]]  # retriever -> row -> multiplier (default 1)
 
 
-def _factor(factors: Factors | None, retriever: str, pid: str) -> float:
-    return factors.get(retriever, {}).get(pid, 1.0) if factors else 1.0
+def _factor(factors: Factors | None, retriever: str, row: int) -> float:
+    return factors.get(retriever, {}).get(row, 1.0) if factors else 1.0
 
 
-def rrf(lists: dict[str, list[tuple[str, float]]], k: int = 60,
+def rrf(lists: dict[str, Ranked], k: int = 60,
         factors: Factors | None = None) -> list[Fused]:
     fused = _collect(lists)
     for item in fused.values():
-        item.score = sum(_factor(factors, r, item.passage_id) / (k + rank)
+        item.score = sum(_factor(factors, r, item.row) / (k + rank)
                          for r, rank in item.ranks.items())
     return _ordered(fused)
 
 
-def weighted(lists: dict[str, list[tuple[str, float]]], keyword_weight: float = 0.5,
+def weighted(lists: dict[str, Ranked], keyword_weight: float = 0.5,
              factors: Factors | None = None) -> list[Fused]:
     fused = _collect(lists)
     weights = {"keyword": keyword_weight, "semantic": 1.0 - keyword_weight}
@@ -67,22 +70,22 @@ def weighted(lists: dict[str, list[tuple[str, float]]], keyword_weight: float = 
             continue
         scores = [s for _, s in hits]
         lo, hi = min(scores), max(scores)
-        for pid, score in hits:
+        for row, score in hits:
             norm = (score - lo) / (hi - lo) if hi > lo else 1.0
-            fused[pid].score += weights[retriever] * norm * _factor(factors, retriever, pid)
+            fused[row].score += weights[retriever] * norm * _factor(factors, retriever, row)
     return _ordered(fused)
 
 
-def single(hits: list[tuple[str, float]], retriever: str, start: int = 1) -> list[Fused]:
+def single(hits: Ranked, retriever: str, start: int = 1) -> list[Fused]:
     """One list, nothing to fuse: each hit keeps its retriever's own score (BM25, cosine).
 
     `start` is the rank of the first hit, for a long list handled a window at a time.
     """
-    return [Fused(pid, score, {retriever: rank}, {retriever: score})
-            for rank, (pid, score) in enumerate(hits, start)]
+    return [Fused(row, score, {retriever: rank}, {retriever: score})
+            for rank, (row, score) in enumerate(hits, start)]
 
 
-def fuse(lists: dict[str, list[tuple[str, float]]], method: str, rrf_k: int = 60,
+def fuse(lists: dict[str, Ranked], method: str, rrf_k: int = 60,
          keyword_weight: float = 0.5, factors: Factors | None = None) -> list[Fused]:
     """One ranking from the retrievers' lists; a single list is returned as it is."""
     if len(lists) == 1:

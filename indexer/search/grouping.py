@@ -6,7 +6,7 @@ its best passage stands, that is its highest-ranked passage in the current sort.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 from .fusion import Fused
@@ -14,7 +14,7 @@ from .fusion import Fused
 
 @dataclass
 class Group:
-    doc_id: str
+    doc: Hashable  # the document (its id, or its code in the index's row facts)
     passages: list[Fused] = field(default_factory=list)  # its matching passages, best first
 
     @property
@@ -22,12 +22,13 @@ class Group:
         return self.passages[0]
 
 
-def by_document(ranked: list[Fused], doc_of: Mapping[str, str]) -> list[Group]:
-    """The documents of `ranked`, in the order of their best passages; a passage whose
-    document is unknown is left out."""
-    groups: dict[str, Group] = {}
-    for item in ranked:
-        doc_id = doc_of.get(item.passage_id)
-        if doc_id is not None:
-            groups.setdefault(doc_id, Group(doc_id)).passages.append(item)
+def by_document(ranked: list[Fused], docs: Sequence[Hashable]) -> list[Group]:
+    """The documents of `ranked` (`docs[i]` is the document of `ranked[i]`), in the order
+    of their best passages."""
+    groups: dict[Hashable, Group] = {}
+    for item, doc in zip(ranked, docs):
+        group = groups.get(doc)
+        if group is None:
+            group = groups[doc] = Group(doc)
+        group.passages.append(item)
     return list(groups.values())

@@ -1,45 +1,44 @@
-"""A search's ranked passages with what grouping, facets and the timeline need of each."""
+"""A search's ranked passages, with what grouping, facets and the timeline need of each
+(their rows' facts, index/row_facts.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..index.store import Store
+import numpy as np
+
+from ..index.row_facts import RowFacts
 from .fusion import Fused
 from .grouping import Group, by_document
 
 
-@dataclass(frozen=True)
-class PassageFacts:
-    doc_id: str
-    language: str  # the passage's; the other facets are its document's
-    kind: str
-    source: str
-    span: tuple[int, int]  # the document's first and last day (YYYYMMDD); (0, 0) undated
-
-
-def passage_facts(store: Store, passage_ids: list[str]) -> dict[str, PassageFacts]:
-    return {pid: PassageFacts(doc_id, language, kind, source, (first or 0, last or 0))
-            for pid, doc_id, language, kind, source, first, last
-            in store.passage_facts(passage_ids)}
-
-
 @dataclass
 class ResultSet:
-    """Ranked passages (those the store knows), best first, with their facts."""
+    """Ranked passages (those still in the index), best first."""
 
     ranked: list[Fused]
-    facts: dict[str, PassageFacts]
+    facts: RowFacts
 
     @classmethod
-    def of(cls, store: Store, ranked: list[Fused]) -> "ResultSet":
-        facts = passage_facts(store, [f.passage_id for f in ranked])
-        return cls([f for f in ranked if f.passage_id in facts], facts)
+    def of(cls, facts: RowFacts, ranked: list[Fused]) -> "ResultSet":
+        living = set(facts.living([f.row for f in ranked]))
+        return cls([f for f in ranked if f.row in living], facts)
+
+    @cached_property
+    def rows(self) -> np.ndarray:
+        return np.fromiter((f.row for f in self.ranked), dtype=np.int64, count=len(self.ranked))
+
+    @cached_property
+    def docs(self) -> np.ndarray:
+        """The document (its code in `facts`) of each ranked passage."""
+        return self.facts.doc[self.rows]
 
     @cached_property
     def groups(self) -> list[Group]:
-        return by_document(self.ranked, {pid: f.doc_id for pid, f in self.facts.items()})
+        return by_document(self.ranked, self.docs.tolist())
 
     def document_spans(self) -> list[tuple[int, int]]:
         """The date span of each matching document."""
-        return [self.facts[g.best.passage_id].span for g in self.groups]
+        best = np.fromiter((g.best.row for g in self.groups), dtype=np.int64,
+                           count=len(self.groups))
+        return list(zip(self.facts.date_start[best].tolist(), self.facts.date_end[best].tolist()))

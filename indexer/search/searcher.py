@@ -16,7 +16,7 @@ from ..ingest.language import LanguageDetector
 from ..models import Filters
 from ..translate.interface import NoTranslator, Translator
 from .facets import facet_counts, picked, without
-from .fusion import Factors, Fused, fuse
+from .fusion import Factors, Fused, Ranked, fuse
 from .query import ParsedQuery, QueryReader
 from .query_translation import QueryTranslation, QueryTranslator
 from .result_cache import ResultCache
@@ -174,26 +174,25 @@ class Searcher:
             translation = self.query_translation(parsed, xlang)
         notices += [translation.notice] if translation.notice else []
         also = translation.trees(self.config.translation.query_boost)
-        lists: dict[str, list[tuple[str, float]]] = {}
+        lists: dict[str, Ranked] = {}
         if mode in ("hybrid", "keyword"):
             keyword = index.keyword.search(parsed.tree, filters, depth, also=also)
             terms, keyword_total = keyword.terms, keyword.total
-            lists["keyword"] = [(h.passage_id, h.score) for h in keyword.hits]
+            lists["keyword"] = [(h.row, h.score) for h in keyword.hits]
         else:  # semantic: the terms are still wanted, to highlight them in snippets
             terms, keyword_total = index.keyword.terms_of(parsed.tree, also), 0
         vector = None
         if mode in ("hybrid", "semantic") and parsed.semantic_text:
             vector = self.query_vector(parsed.semantic_text)
-            rows = index.vectors.search(vector, depth, filters, self.semantic_floor(vector))
-            ids = index.store.passages_by_row([r for r, _ in rows])
-            lists["semantic"] = [(ids[r].passage_id, s) for r, s in rows if r in ids]
+            lists["semantic"] = index.vectors.search(vector, depth, filters,
+                                                     self.semantic_floor(vector))
         factors = (self.language_factors(index, parsed, lists["keyword"], translation)
                    if len(lists) == 2 else None)
         fused = fuse(lists, cfg.fusion, cfg.rrf_k, cfg.keyword_weight, factors)
         return Ranking(parsed, fused, terms, vector, keyword_total, notices, translation)
 
     def language_factors(self, index: Index, parsed: ParsedQuery,
-                         keyword_hits: list[tuple[str, float]],
+                         keyword_hits: Ranked,
                          translation: QueryTranslation) -> Factors | None:
         """Weights, in hybrid fusion, of keyword hits in another language than the query's.
 
@@ -209,10 +208,15 @@ class Searcher:
                                                           fallback=UNDETERMINED)
         if lang == UNDETERMINED:
             return None
-        passages = index.store.passages_by_id([pid for pid, _ in keyword_hits])
-        weights = {pid: translated if p.language in translation.searched else other
-                   for pid, p in passages.items() if p.language != lang}
-        return {"keyword": {pid: w for pid, w in weights.items() if w != 1.0}}
+        languages = index.facts.categories["language"]
+        factors = {}
+        for row, _ in keyword_hits:
+            language = languages.value(row)
+            if language != lang:
+                factor = translated if language in translation.searched else other
+                if factor != 1.0:
+                    factors[row] = factor
+        return {"keyword": factors}
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """The page of results asked for; a repeated request is answered from the cache
@@ -279,7 +283,7 @@ class Searcher:
         """Ranked passages in the order asked for (search and export share it)."""
         if sort != "relevance":
             ranked = self.by_date(index, ranked, newest=sort == "newest")
-        return ResultSet.of(index.store, ranked)
+        return ResultSet.of(index.facts, ranked)
 
     def cut_notice(self, ranking: Ranking) -> list[str]:
         """Says so when more passages match than a search ranks (keyword mode counts them)."""
@@ -309,59 +313,76 @@ class Searcher:
         """Hits for documents start+1..start+count: each its best passage, with the number of
         its matching passages and the next best of them (`more`, without semantic sentences:
         embedding each one's sentences would cost more than the page)."""
-        groups = {g.best.passage_id: g for g in results.groups[start:start + count]}
-        hits = self.hits(index, ranking, [g.best for g in groups.values()], start + 1)
-        others = [f for g in groups.values() for f in g.passages[1:1 + MORE_SHOWN]]
-        position = {f.passage_id: n for n, f in enumerate(results.ranked, 1)}
-        more = {h.passage_id: h for h in self.hits(index, ranking, others, meaning=False)}
-        for hit in hits:
-            group = groups[hit.passage_id]
-            hit.passages = len(group.passages)
-            hit.more = [more[f.passage_id] for f in group.passages[1:1 + MORE_SHOWN]
-                        if f.passage_id in more]
-            for other in hit.more:
-                other.rank = position[other.passage_id]
+        groups = results.groups[start:start + count]
+        best = self.records(index, ranking, [g.best for g in groups])
+        others = [f for g in groups for f in g.passages[1:1 + MORE_SHOWN]]
+        more = self.records(index, ranking, others, meaning=False)
+        position = {f.row: n for n, f in enumerate(results.ranked, 1)}
+        hits = []
+        for rank, group in enumerate(groups, start + 1):
+            hit = best.get(group.best.row)
+            if hit is None:
+                continue
+            hit.rank, hit.passages = rank, len(group.passages)
+            shown = [f.row for f in group.passages[1:1 + MORE_SHOWN] if f.row in more]
+            for row in shown:
+                more[row].rank = position[row]
+            hit.more = [more[row] for row in shown]
+            hits.append(hit)
         return hits
 
     def hits(self, index: Index, ranking: Ranking, window: list[Fused],
              start_rank: int = 1, meaning: bool = True) -> list[Hit]:
-        """Full hit records, with snippets, for a slice of a ranking.
+        """Full hit records, with snippets, for a slice of a ranking (`records`), ranked
+        from `start_rank`."""
+        records = self.records(index, ranking, window, meaning)
+        hits = []
+        for rank, item in enumerate(window, start_rank):
+            hit = records.get(item.row)
+            if hit is not None:
+                hit.rank = rank
+                hits.append(hit)
+        return hits
+
+    def records(self, index: Index, ranking: Ranking, window: list[Fused],
+                meaning: bool = True) -> dict[int, Hit]:
+        """Hits by row, with snippets, for some passages of a ranking (unranked: 0).
 
         `meaning`: a hit found only by meaning shows its sentence with the most query
         terms, or, sharing none, its sentence closest in meaning to the query (otherwise
         its keyword fragments, or its start)."""
         cfg = self.config.search
-        passages = index.store.passages_by_id([f.passage_id for f in window])
+        passages = index.store.passages_by_row([f.row for f in window])
         docs = index.store.documents(sorted({p.doc_id for p in passages.values()}))
-        semantic_only = [passages[f.passage_id] for f in window
-                         if meaning and f.passage_id in passages and "keyword" not in f.ranks]
+        semantic_only = [passages[f.row] for f in window
+                         if meaning and f.row in passages and "keyword" not in f.ranks]
         sentences = semantic_sentences(semantic_only, ranking.terms, ranking.query_vector,
                                        self.embedder)
-        hits = []
-        for offset, item in enumerate(window):
-            passage = passages.get(item.passage_id)
+        hits = {}
+        for item in window:
+            passage = passages.get(item.row)
             doc = docs.get(passage.doc_id) if passage else None
             if passage is None or doc is None:
                 continue
             snippet = make_snippet(passage, ranking.terms, sentences.get(passage.passage_id),
                                    cfg.snippet_chars, cfg.snippet_fragments)
-            hits.append(Hit(
-                rank=start_rank + offset, score=round(item.score, 6), doc_id=doc.doc_id,
+            hits[item.row] = Hit(
+                rank=0, score=round(item.score, 6), doc_id=doc.doc_id,
                 title=doc.title, source=doc.source, kind=doc.kind, published=doc.published,
                 language=passage.language, section=passage.section,
                 passage_id=passage.passage_id, ordinal=passage.ordinal, text=passage.text,
-                snippet=snippet, matched_by=item.matched_by, ranks=dict(item.ranks)))
+                snippet=snippet, matched_by=item.matched_by, ranks=dict(item.ranks))
         return hits
 
     @staticmethod
     def by_date(index: Index, fused: list[Fused], newest: bool) -> list[Fused]:
         """The hits by their document's date (newest: by last day, descending; oldest: by
         first day, ascending), undated last, relevance breaking ties."""
-        dates = index.store.passage_dates([f.passage_id for f in fused])
+        facts = index.facts
 
         def key(item: tuple[int, Fused]):
             rank, hit = item
-            first, last = dates.get(hit.passage_id, (0, 0))
+            first, last = int(facts.date_start[hit.row]), int(facts.date_end[hit.row])
             return (first == 0, -last if newest else first, rank)
 
         return [hit for _, hit in sorted(enumerate(fused), key=key)]

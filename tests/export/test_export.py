@@ -397,8 +397,8 @@ def test_streamed_windows_equal_the_whole_list():
         whole = fuse({"keyword": hits}, method, 60, 0.3)
         windows = [f for start in range(0, 300, 64)
                    for f in single(hits[start:start + 64], "keyword", start + 1)]
-        assert [(f.passage_id, f.score, f.ranks) for f in whole] == \
-            [(f.passage_id, f.score, f.ranks) for f in windows]
+        assert [(f.row, f.score, f.ranks) for f in whole] == \
+            [(f.row, f.score, f.ranks) for f in windows]
         assert [f.score for f in whole] == [score for _, score in hits]
 
 

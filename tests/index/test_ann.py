@@ -19,6 +19,7 @@ from indexer.index import ann, generations, vectors as vectors_module
 from indexer.index.ann import AnnIndex
 from indexer.index.build import build_index
 from indexer.index.reader import Index
+from indexer.index.row_facts import RowFacts
 from indexer.index.update import add_to_index, remove_from_index
 from indexer.index.vectors import VectorIndex, VectorWriter, open_vectors
 from indexer.models import Filters
@@ -63,12 +64,12 @@ def write(folder: Path, vectors, count=0) -> Path:
 
 
 def opened(path: Path, rows: int, fac, min_rows=0, ef=128):
-    return VectorIndex(open_vectors(path, DIM, rows), fac, ann=AnnIndex.open(path, DIM, rows),
+    return VectorIndex(open_vectors(path, DIM, rows), RowFacts(fac), ann=AnnIndex.open(path, DIM, rows),
                        ann_min_rows=min_rows, ann_ef=ef)
 
 
 def exact_of(index: VectorIndex) -> VectorIndex:
-    return VectorIndex(index.vectors, FACETS)
+    return VectorIndex(index.vectors, RowFacts(FACETS))
 
 
 FACETS = facets(ROWS, 1001)  # independent of the vectors
@@ -152,7 +153,7 @@ filters_strategy = st.builds(
 def test_filters_are_honoured_without_losing_hits(built, filters, q, k):
     index, exact, _ = built
     got, want = index.search(QUERIES[q], k, filters), exact.search(QUERIES[q], k, filters)
-    mask = exact.mask(filters)
+    mask = exact.facts.mask(filters)
     assert all(mask[r] for r, _ in got)  # every hit passes the filters and is alive
     assert len(got) == len(want)  # as many hits as the exact scan: none lost to filtering
     assert recall(got, want) >= 0.9
@@ -178,7 +179,7 @@ def test_a_filter_that_excludes_the_querys_neighbourhood_loses_nothing(tmp_path)
     fac["date_start"] = np.array([spans[w % len(spans)][0] for w in which], np.int64)
     fac["date_end"] = np.array([spans[w % len(spans)][1] for w in which], np.int64)
     index = opened(write(tmp_path, vectors), ROWS, fac)
-    exact = VectorIndex(index.vectors, fac)
+    exact = VectorIndex(index.vectors, RowFacts(fac))
     f = Filters(date_to="2021")  # 3 of 6 years: about half the rows, whole subtopics
     excluded = 0
     for q, w in zip(*clustered(40, 99, labels=True)):
@@ -203,7 +204,7 @@ def test_a_selective_filter_is_scanned_exactly(built, monkeypatch):
 
 def test_below_the_threshold_the_exact_scan_answers(built):
     index, exact, _ = built
-    below = VectorIndex(index.vectors, FACETS, ann=index.ann, ann_min_rows=ROWS + 1)
+    below = VectorIndex(index.vectors, RowFacts(FACETS), ann=index.ann, ann_min_rows=ROWS + 1)
     assert not below.uses_ann()
     for q in QUERIES[:5]:
         assert below.search(q, K, Filters(languages=["it"])) == exact.search(
@@ -281,7 +282,7 @@ def test_seed_corpus_embeddings_through_the_graph(config, embedder, tmp_path):
     vectors = index.vectors
     assert vectors.uses_ann() and vectors.ann.index.ntotal == len(vectors)
     assert "vectors.hnsw" in index.manifest["files"]
-    exact = VectorIndex(vectors.vectors, index.store.passage_facets(len(vectors)))
+    exact = VectorIndex(vectors.vectors, index.store.row_facts(len(vectors)))
     queries = embedder.encode(["electric vehicles sales in Europe", "veicoli elettrici",
                                "carbon emissions reduction targets", "bilancio di sostenibilità",
                                "who founded the company"])
@@ -340,4 +341,4 @@ def test_add_and_remove_keep_the_graph_complete(tmp_path, embedder):
     index = Index.open(generations.current_dir(cfg.index_path), cfg)
     assert index.vectors.ann.index.ntotal == 2  # the row stays, masked as dead
     hits = index.vectors.search(embedder.encode(["volcano eruption"])[0], 5, Filters())
-    assert [r for r, _ in hits] == [r for r in range(2) if index.vectors.alive[r]]
+    assert [r for r, _ in hits] == [r for r in range(2) if index.facts.alive[r]]

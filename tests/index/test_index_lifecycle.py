@@ -265,6 +265,21 @@ def test_plain_index_command_rebuilds_a_damaged_index(damaged, embedder):
     assert keyword_total(cfg, embedder, "veicoli") > 0
 
 
+def test_rebuild_after_an_upgrade_reuses_every_embedding(tmp_path, pristine, embedder):
+    """An index of the previous format cannot be searched, but its embeddings are still
+    good: the rebuild the message asks for must not re-embed a newsroom's archive."""
+    index, corpus = pristine
+    shutil.copytree(index, tmp_path / "index")
+    cfg = load_config(write_config(tmp_path, [corpus]))
+    old = generations.current_dir(cfg.index_path)
+    _manifest(old, format_version=2)
+    with pytest.raises(generations.IndexUnavailable, match="format version 2"):
+        Index.open(old, cfg)
+    report = build_index(cfg, embedder=embedder, progress=False)
+    assert report.embeddings_computed == 0 and report.embeddings_reused == report.passages > 0
+    assert keyword_total(cfg, embedder, "veicoli") > 0
+
+
 def test_missing_index_says_how_to_build_one(tmp_path, embedder):
     from webapp import create_app
     cfg = load_config(write_config(tmp_path, [SEED_CORPUS]))

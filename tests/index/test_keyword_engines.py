@@ -50,7 +50,7 @@ def engines(tmp_path_factory, corpus_dir, embedder):
 def _outcome(index, searcher, query, filters, also, facets=True):
     parsed = searcher.reader.parse(query)
     found = index.keyword.search(parsed.tree, filters, 1000, also=also, facets=facets)
-    return {"hits": {h.passage_id for h in found.hits}, "total": found.total,
+    return {"hits": {h.row for h in found.hits}, "total": found.total,
             "terms": found.terms,
             "facets": {f: {v: n for v, n in c.items() if n} for f, c in found.facets.items()}}
 
@@ -83,7 +83,7 @@ def test_same_matches_streamed_best_first(engines, query):
         hits = list(matches.hits)
         assert matches.total == len(hits) > 0
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
-        seen[engine] = {h.passage_id for h in hits}
+        seen[engine] = {h.row for h in hits}
     assert seen["tantivy"] == seen["whoosh"]
 
 
@@ -96,7 +96,7 @@ def test_similar_ranking(engines):
         for engine in ENGINES:
             index, searcher = engines[engine]
             found = index.keyword.search(searcher.reader.parse(query).tree, Filters(), 10)
-            tops.append([h.passage_id for h in found.hits])
+            tops.append([h.row for h in found.hits])
         assert tops[0][0] == tops[1][0], query
         overlaps.append(len(set(tops[0]) & set(tops[1])) / 10)
     assert sum(overlaps) / len(overlaps) >= 0.7, overlaps

@@ -185,7 +185,9 @@ def doc_ids(index) -> set[str]:
 
 def keyword_hits(index, cfg, query: str) -> list[str]:
     tree = QueryReader(cfg.search).parse(query).tree
-    return [h.passage_id for h in index.keyword.search(tree, Filters(), 50).hits]
+    rows = [h.row for h in index.keyword.search(tree, Filters(), 50).hits]
+    passages = index.store.passages_by_row(rows)
+    return [passages[r].passage_id for r in rows]
 
 
 def test_every_bad_file_is_reported_with_a_reason(built):

@@ -16,9 +16,9 @@ LISTS = {"keyword": [("a", 10.0), ("b", 6.0), ("c", 2.0)],
 
 
 def test_rrf_factor_scales_one_retrievers_share():
-    plain = {f.passage_id: f.score for f in fuse(LISTS, "rrf", rrf_k=10)}
+    plain = {f.row: f.score for f in fuse(LISTS, "rrf", rrf_k=10)}
     assert plain["a"] == pytest.approx(1 / 11 + 1 / 12)
-    damped = {f.passage_id: f.score
+    damped = {f.row: f.score
               for f in fuse(LISTS, "rrf", rrf_k=10, factors={"keyword": {"a": 0.25}})}
     assert damped["a"] == pytest.approx(0.25 / 11 + 1 / 12)
     assert damped["b"] == plain["b"] and damped["c"] == plain["c"]
@@ -27,11 +27,11 @@ def test_rrf_factor_scales_one_retrievers_share():
 def test_weighted_factor_hand_computed():
     # keyword min-max: a 1, b 0.5, c 0; semantic: c 1, a 0.2, d 0.
     fused = fuse(LISTS, "weighted", keyword_weight=0.5, factors={"keyword": {"a": 0.25, "b": 0.0}})
-    scores = {f.passage_id: f.score for f in fused}
+    scores = {f.row: f.score for f in fused}
     assert scores["a"] == pytest.approx(0.5 * 1.0 * 0.25 + 0.5 * 0.2)
     assert scores["b"] == pytest.approx(0.0)
     assert scores["c"] == pytest.approx(0.5)
-    assert [f.passage_id for f in fused][0] == "c"
+    assert [f.row for f in fused][0] == "c"
     assert fused[0].ranks == {"keyword": 3, "semantic": 1}
 
 
@@ -42,10 +42,10 @@ def test_hybrid_damps_keyword_hits_in_another_language(config, embedder):
     parsed = searcher.reader.parse(query)
     assert searcher.detector.detect(parsed.semantic_text, fallback="und") == "it"
     keyword = searcher.rank(index, query, "keyword", Filters(), 50).fused
-    hits = [(f.passage_id, f.scores["keyword"]) for f in keyword]
+    hits = [(f.row, f.scores["keyword"]) for f in keyword]
     factors = searcher.language_factors(index, parsed, hits, QueryTranslation())
-    languages = {pid: p.language for pid, p in index.store.passages_by_id(
-        [pid for pid, _ in hits]).items()}
+    languages = {row: p.language for row, p in index.store.passages_by_row(
+        [row for row, _ in hits]).items()}
     damped = set(factors["keyword"])
     assert damped and damped == {pid for pid, lang in languages.items() if lang != "it"}
     assert set(factors["keyword"].values()) == {config.search.other_language_keyword_factor}

@@ -57,12 +57,12 @@ def test_hybrid_reports_which_retrievers_found_each_hit(searcher):
 def test_rrf_and_weighted_fusion():
     lists = {"keyword": [("a", 9.0), ("b", 5.0)], "semantic": [("b", 0.9), ("c", 0.5)]}
     fused = rrf(lists, k=60)
-    assert [f.passage_id for f in fused] == ["b", "a", "c"]
+    assert [f.row for f in fused] == ["b", "a", "c"]
     assert fused[0].score == pytest.approx(1 / 62 + 1 / 61)
     assert fused[0].matched_by == "both" and fused[0].ranks == {"keyword": 2, "semantic": 1}
     assert fused[1].matched_by == "keyword" and fused[2].matched_by == "semantic"
     w = weighted(lists, keyword_weight=0.8)
-    assert [f.passage_id for f in w] == ["a", "b", "c"]  # a: 0.8, b: 0.2, c: 0
+    assert [f.row for f in w] == ["a", "b", "c"]  # a: 0.8, b: 0.2, c: 0
     assert w[0].score == pytest.approx(0.8) and w[1].score == pytest.approx(0.2)
 
 

@@ -21,7 +21,7 @@ FACET_FIELDS = ("language", "kind", "source")  # what search results are faceted
 
 @dataclass
 class KeywordHit:
-    passage_id: str
+    row: int  # the passage's row in the store and the vector file
     score: float
 
 

@@ -38,7 +38,7 @@ TEXT_FIELDS = ("title", "section", "body")
 
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
-    sb.add_text_field("passage_id", stored=True, tokenizer_name="raw")
+    sb.add_integer_field("row", fast=True)  # the passage's row: what a hit returns
     sb.add_text_field("doc_id", tokenizer_name="raw")
     sb.add_text_field("kind", fast=True, tokenizer_name="raw")
     sb.add_text_field("source", fast=True, tokenizer_name="raw")
@@ -70,7 +70,7 @@ class TantivyWriter:
         lang = passage.language
         first, last = date_span(published)
         doc = tantivy.Document()
-        doc.add_text("passage_id", passage.passage_id)
+        doc.add_integer("row", passage.row)
         doc.add_text("doc_id", passage.doc_id)
         doc.add_text("kind", kind or "")
         doc.add_text("source", source or "")
@@ -278,9 +278,8 @@ class TantivyIndex:
     def _hits(self, lang: str, query: Query, limit: int, offset: int = 0):
         searcher = self.searchers[lang]
         result = searcher.search(query, limit, count=True, offset=offset)
-        hits = [(score, searcher.doc(address).get_first("passage_id"))
-                for score, address in result.hits]
-        return result.count, hits
+        rows = searcher.fast_field_values("row", [address for _, address in result.hits])
+        return result.count, [(score, row) for (score, _), row in zip(result.hits, rows)]
 
     def _facets(self, queries: dict[str, Query], counts: dict[str, int]) -> dict:
         out = {"language": {lang: n for lang, n in counts.items() if n}}
@@ -305,16 +304,16 @@ class TantivyIndex:
         counts, merged = {}, []
         for order, (lang, query) in enumerate(queries.items()):
             counts[lang], hits = self._hits(lang, query, max(1, limit))
-            merged += [(-score, order, rank, pid) for rank, (score, pid) in enumerate(hits)]
+            merged += [(-score, order, rank, row) for rank, (score, row) in enumerate(hits)]
         merged.sort()
-        hits = [KeywordHit(pid, -neg) for neg, _, _, pid in merged[:limit]]
+        hits = [KeywordHit(row, -neg) for neg, _, _, row in merged[:limit]]
         counted = self._facets(queries, counts) if facets else None
         return KeywordResult(hits, sum(counts.values()), terms, counted)
 
     def _stream(self, lang: str, query: Query, order: int) -> Iterator[tuple]:
         for offset in itertools.count(0, MATCH_PAGE):
             _, hits = self._hits(lang, query, MATCH_PAGE, offset)
-            yield from ((-score, order, offset + rank, pid) for rank, (score, pid)
+            yield from ((-score, order, offset + rank, row) for rank, (score, row)
                         in enumerate(hits))
             if len(hits) < MATCH_PAGE:
                 return
@@ -326,7 +325,7 @@ class TantivyIndex:
         total = sum(self.searchers[lang].search(q, 1, count=True).count
                     for lang, q in queries.items())
         streams = [self._stream(lang, q, order) for order, (lang, q) in enumerate(queries.items())]
-        return KeywordMatches(total, terms, (KeywordHit(pid, -neg) for neg, _, _, pid
+        return KeywordMatches(total, terms, (KeywordHit(row, -neg) for neg, _, _, row
                                              in heapq.merge(*streams)))
 
     def close(self):

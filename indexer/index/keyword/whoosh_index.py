@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as windex, query as wq, scoring, sorting
-from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.idsets import BitSet
 
 from ...dates import date_span, filter_span
@@ -29,7 +29,8 @@ MAX_PREFIX_SCAN = 20000
 
 def _schema(languages: list[str]) -> Schema:
     fields = dict(
-        passage_id=ID(stored=True, unique=True),
+        passage_id=ID(unique=True),
+        row=STORED,
         doc_id=ID(stored=True),
         language=ID, kind=ID, source=ID,
         # signed: Whoosh's unsigned 32-bit ranges miss or admit documents at some bounds
@@ -72,7 +73,7 @@ class KeywordWriter:
         lang = passage.language
         first, last = date_span(published)
         self._writer.add_document(
-            passage_id=passage.passage_id, doc_id=passage.doc_id, language=lang,
+            passage_id=passage.passage_id, row=passage.row, doc_id=passage.doc_id, language=lang,
             kind=kind, source=source, date_start=first, date_end=last,
             **{f"title_{lang}": title, f"section_{lang}": passage.section,
                f"body_{lang}": passage.text})
@@ -251,7 +252,7 @@ class KeywordIndex:
             return KeywordResult([], 0, terms, {f: {} for f in FACET_FIELDS} if facets else None)
         grouped = dict(groupedby=list(FACET_FIELDS), maptype=sorting.Count) if facets else {}
         results = self._searcher().search(q, limit=limit, filter=allowed, **grouped)
-        hits = [KeywordHit(hit["passage_id"], float(hit.score)) for hit in results]
+        hits = [KeywordHit(hit["row"], float(hit.score)) for hit in results]
         counts = ({f: {value or "": n for value, n in results.groups(f).items()}
                    for f in FACET_FIELDS} if facets else None)
         return KeywordResult(hits, len(results), terms, counts)
@@ -270,7 +271,7 @@ class KeywordIndex:
             return KeywordMatches(0, terms, iter(()))
         results = self._searcher().search(q, limit=None, filter=allowed)
         return KeywordMatches(len(results), terms,
-                              (KeywordHit(hit["passage_id"], float(hit.score)) for hit in results))
+                              (KeywordHit(hit["row"], float(hit.score)) for hit in results))
 
     highlight = staticmethod(highlight)
 
