@@ -1,14 +1,18 @@
 """Highlighting, the same for every keyword engine: a text's best fragments with exactly
 the analysed forms a query matched in <mark>, everything else escaped.
 
-It re-analyses the text with the language's own analyzer (Whoosh's highlighter does the
-work), so it needs no index: a term counts as matched if its analysed form is one the
-engine reported for the query. The analyzer's chain runs as one loop (`OnePass`): as a
-chain of generators it took 60% of a keyword search's time, highlighting a page's
-passages.
+It re-analyses the text with the language's own analyzer, so it needs no index: a term
+counts as matched if its analysed form is one the engine reported for the query. The
+HTML is exactly what Whoosh's highlight() with the analyzer chain gives (the tests
+compare the two), made faster in two steps: the chain runs as one loop over words
+whose forms are kept (`OnePass`; as generators it took 60% of a keyword search's time),
+and the context fragmenter steps token by token only inside fragments
+(`context_fragments`): 0.43 -> 0.19 ms for a 900-character passage.
 """
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from functools import lru_cache
 
 from markupsafe import escape
@@ -36,39 +40,53 @@ class OnePass:
         self.stops, self.min, self.max = stop.stops, stop.min, stop.max
         stem = next(f for f in filters if isinstance(f, StemFilter))
         self.stem, self.ignore = _stemmer(stem), stem.ignore
-        self.stems: dict[str, str] = {}  # word -> stem (GIL-atomic dict operations)
+        # lowercased word -> (analysed form, chars an elided article takes, stopped);
+        # GIL-atomic dict operations
+        self.forms: dict[str, tuple[str, int, bool]] = {}
 
     @classmethod
     def fits(cls, chain) -> bool:
         return tuple(type(item) for item in getattr(chain, "items", ())) in cls.SHAPES
 
+    def form(self, word: str) -> tuple[str, int, bool]:
+        """What the chain makes of one lowercased word (kept: words repeat)."""
+        found = self.forms.get(word)
+        if found is not None:
+            return found
+        text, offset = word, 0
+        if self.elisions is not None and ("'" in word or "’" in word):
+            text = text.replace("’", "'")
+            head, sep, rest = text.partition("'")
+            if sep and rest and head in self.elisions:
+                offset, text = len(head) + 1, rest
+        stopped = not (len(text) >= self.min and (self.max is None or len(text) <= self.max)
+                       and text not in self.stops)
+        if not (stopped or text in self.ignore):
+            text = self.stem(text)
+        if len(self.forms) > STEM_CACHE:
+            self.forms.clear()
+        found = self.forms[word] = (text, offset, stopped)
+        return found
+
     def tokens(self, value: str, termset: frozenset[str]):
         """The tokens of `value`, each marked `matched` if its analysed form is in termset."""
         t = Token(positions=False, chars=True, removestops=False)
         t.boost = 1.0
-        stops, low, high, ignore = self.stops, self.min, self.max, self.ignore
-        stems, stem = self.stems, self.stem
-        elisions = self.elisions if ("'" in value or "’" in value) else None
         for match in self.pattern.finditer(value):
-            text, t.startchar, t.endchar = match.group(0).lower(), match.start(), match.end()
-            if elisions is not None:
-                text = text.replace("’", "'")
-                head, sep, rest = text.partition("'")
-                if sep and rest and head in elisions:
-                    t.startchar += len(head) + 1
-                    text = rest
-            t.stopped = not (len(text) >= low and (high is None or len(text) <= high)
-                             and text not in stops)
-            if not (t.stopped or text in ignore):
-                stemmed = stems.get(text)
-                if stemmed is None:
-                    if len(stems) > STEM_CACHE:
-                        stems.clear()
-                    stemmed = stems[text] = stem(text)
-                text = stemmed
-            t.text = text
-            t.matched = text in termset
+            t.text, offset, t.stopped = self.form(match.group(0).lower())
+            t.startchar, t.endchar = match.start() + offset, match.end()
+            t.matched = t.text in termset
             yield t
+
+    def spans(self, value: str) -> tuple[list[tuple[int, int]], list[str]]:
+        """Each token's (start, end) and analysed form, as `tokens` gives them."""
+        matches = list(self.pattern.finditer(value))
+        get, form = self.forms.get, self.form
+        forms = [get(w) or form(w) for w in map(str.lower, map(re.Match.group, matches))]
+        spans = list(map(re.Match.span, matches))
+        if self.elisions is not None and ("'" in value or "’" in value):
+            spans = [(start + f[1], end) for (start, end), f in zip(spans, forms)]
+        return spans, [f[0] for f in forms]
 
 
 def _stemmer(stem: StemFilter):
@@ -92,6 +110,70 @@ def matched_tokens(text: str, lang: str, termset: frozenset[str]):
         return fast.tokens(text, termset)
     return wh.set_matched_filter(analyzer_for(lang)(text, chars=True, mode="query",
                                                     removestops=False), termset)
+
+
+class Match:
+    """A matched token, as Whoosh's fragment scorer and formatter read one."""
+
+    __slots__ = ("text", "startchar", "endchar")
+    boost = 1.0
+    matched = True
+
+    def __init__(self, text: str, span: tuple[int, int]):
+        self.text, (self.startchar, self.endchar) = text, span
+
+
+def context_fragments(text: str, spans: list[tuple[int, int]], forms: list[str],
+                      termset: frozenset[str], maxchars: int,
+                      surround: int) -> list[wh.Fragment] | None:
+    """What Whoosh's `ContextFragmenter(maxchars, surround).fragment_tokens` gives, but
+    stepping token by token only inside fragments: outside one, Whoosh only keeps the
+    starts of the tokens within `surround` characters, which a bisection finds.
+
+    None where Whoosh's edge cases (a token longer than `maxchars`, text past its
+    character limit) call for its own loop.
+    """
+    n = len(spans)
+    if n and spans[-1][1] > wh.DEFAULT_CHARLIMIT:
+        return None
+    matched = [i for i, form in enumerate(forms) if form in termset]
+    out, pos = [], 0  # pos: the first token not yet seen
+    for m in matched:
+        if m < pos:
+            continue  # taken by the fragment before
+        start = spans[m][0]
+        if spans[m][1] - start > maxchars:
+            return None
+        countdown = surround
+        j = bisect_left(spans, spans[m - 1][1] - surround, pos, m, key=lambda sp: sp[0]) \
+            if m > pos else m
+        if j < m:
+            start = spans[j][0]
+        else:  # no context before it: Whoosh adds the unused front context after
+            countdown += surround
+        tks, currentlen, i = [Match(forms[m], spans[m])], 0, m
+        while True:
+            tlength = spans[i][1] - spans[i][0]
+            currentlen += tlength
+            countdown -= tlength
+            if countdown <= 0:
+                out.append(wh.Fragment(text, tks, start, spans[i][1]))
+                # a countdown left at exactly 0 makes Whoosh close an empty fragment
+                # (never shown) on the next token, which then gives no context
+                pos = i + 1
+                if countdown == 0 and pos < n and forms[pos] not in termset:
+                    pos += 1
+                break
+            i += 1
+            if i == n:
+                out.append(wh.Fragment(text, tks, start, spans[n - 1][1]))
+                return out
+            if currentlen + spans[i][1] - spans[i][0] > maxchars:
+                countdown = 0
+            elif forms[i] in termset:
+                countdown = surround
+                tks.append(Match(forms[i], spans[i]))
+    return out
 
 
 class MarkFormatter(wh.Formatter):
@@ -125,10 +207,17 @@ def highlight(text: str, lang: str, terms: dict[str, frozenset[str]], max_chars:
     termset = terms.get(lang)
     if not termset or not text:
         return ""
-    fragmenter = (wh.WholeFragmenter(charlimit=None) if whole
-                  else wh.ContextFragmenter(maxchars=max_chars, surround=max_chars // 3))
-    # whoosh.highlight.highlight(), with the tokens analysed in one pass
-    found = fragmenter.fragment_tokens(text, matched_tokens(text, lang, termset))
+    found = None
+    fast = one_pass(lang)
+    if fast is not None:
+        spans, forms = fast.spans(text)
+        found = ([wh.Fragment(text, [Match(f, sp) for sp, f in zip(spans, forms)
+                                      if f in termset])] if whole else
+                 context_fragments(text, spans, forms, termset, max_chars, max_chars // 3))
+    if found is None:  # whoosh.highlight.highlight(), with the tokens analysed in one pass
+        fragmenter = (wh.WholeFragmenter(charlimit=None) if whole
+                      else wh.ContextFragmenter(maxchars=max_chars, surround=max_chars // 3))
+        found = fragmenter.fragment_tokens(text, matched_tokens(text, lang, termset))
     best = wh.top_fragments(found, 1 if whole else fragments, wh.BasicFragmentScorer(),
                             wh.FIRST if whole else wh.SCORE)
     return MarkFormatter()(text, best)
