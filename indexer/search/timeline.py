@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..dates import date_span, filter_span, span_in_range
+import numpy as np
+
+from ..dates import date_span, filter_span
 
 MAX_MONTHS = 36  # a matching span up to this many months can get month bars, a longer one years
 MAX_BARS = 240  # past this many periods only those with documents are drawn
@@ -68,14 +70,14 @@ def _bar(period: str, count: int, date_from: str, date_to: str) -> Bar:
                period if last <= bounds[1] else date_to)
 
 
-def _counts(dated: list[tuple[int, int]], unit: str) -> Counter[str]:
-    """Documents per period, of those whose whole span lies in one period of `unit`."""
-    counts: Counter[str] = Counter()
-    for span, documents in Counter(dated).items():  # documents share a few hundred dates
-        period = _period(_month_number(span[0]), unit)
-        if span_in_range(span, filter_span(period, period)):
-            counts[period] += documents
-    return counts
+def _counts(dated: np.ndarray, unit: str) -> Counter[str]:
+    """Documents per period, of those whose whole span (a row of `dated`) lies in one
+    period of `unit`: its first and last day in the same month or year."""
+    div = 100 if unit == "month" else 10000
+    first, last = dated[:, 0] // div, dated[:, 1] // div
+    periods, counts = np.unique(first[first == last], return_counts=True)
+    return Counter({(f"{p // 100:04d}-{p % 100:02d}" if unit == "month" else f"{p:04d}"): int(n)
+                    for p, n in zip(periods.tolist(), counts)})
 
 
 def timeline(spans: list[tuple[int, int]], date_from: str = "", date_to: str = "") -> Timeline:
@@ -84,11 +86,11 @@ def timeline(spans: list[tuple[int, int]], date_from: str = "", date_to: str = "
 
     Month bars when the dated documents span at most MAX_MONTHS months and most of them
     name a month (a year alone fits no month bar); year bars otherwise."""
-    dated = [span for span in spans if span[0]]
-    if not dated:
+    spans = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    dated = spans[spans[:, 0] != 0]
+    if not len(dated):
         return Timeline(undated=len(spans))
-    months = (_month_number(max(last for _, last in dated))
-              - _month_number(min(first for first, _ in dated)) + 1)
+    months = _month_number(int(dated[:, 1].max())) - _month_number(int(dated[:, 0].min())) + 1
     unit, counts = "month", _counts(dated, "month")
     if months > MAX_MONTHS or sum(counts.values()) * 2 <= len(dated):
         unit, counts = "year", _counts(dated, "year")
