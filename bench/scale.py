@@ -185,6 +185,7 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--http", action="store_true", help="also measure over HTTP")
     args = parser.parse_args()
+    args.work = args.work.resolve()  # the configs written there name absolute paths
     args.work.mkdir(parents=True, exist_ok=True)
     results = []
     for words in sorted(int(w) for w in args.sizes.split(",")):
