@@ -108,7 +108,8 @@ def report(name: str, exact: VectorIndex, approx: VectorIndex, queries: np.ndarr
 
 def exact_sizes(vectors: np.ndarray, queries: np.ndarray, sizes: list[int], k: int):
     """The exact scan's latency over the first n rows (no filter)."""
-    facets_of = lambda n: {"language": np.full(n, "en", object), "kind": np.full(n, "", object),
+    facets_of = lambda n: {"doc_id": np.full(n, "", object),
+                           "language": np.full(n, "en", object), "kind": np.full(n, "", object),
                            "source": np.full(n, "", object), "date_start": np.zeros(n, np.int64),
                            "date_end": np.zeros(n, np.int64), "alive": np.ones(n, bool)}
     for n in sizes:
@@ -177,7 +178,8 @@ def main() -> int:
         queries = synthetic(args.queries, 512, seed=2)  # other points near the same centres
         rng = np.random.default_rng(2)
         n = args.synthetic
-        facts = RowFacts({"language": rng.choice(["en", "it"], n, p=[0.7, 0.3]).astype(object),
+        facts = RowFacts({"doc_id": np.full(n, "", object),
+                          "language": rng.choice(["en", "it"], n, p=[0.7, 0.3]).astype(object),
                           "kind": np.full(n, "news", object), "source": np.full(n, "", object),
                           "date_start": np.zeros(n, np.int64), "date_end": np.zeros(n, np.int64),
                           "alive": np.ones(n, bool)})

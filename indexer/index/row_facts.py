@@ -43,11 +43,10 @@ class Category:
 
 class RowFacts:
     def __init__(self, columns: dict[str, np.ndarray]):
-        """From per-row columns: language, kind, source, date_start, date_end, alive and,
-        where grouping by document is wanted, doc_id ("" for rows no passage has)."""
-        rows = len(columns["alive"])
+        """From per-row columns: doc_id, language, kind, source, date_start, date_end and
+        alive ("" and 0 in rows no passage has)."""
         self.categories = {k: Category.of(columns[k]) for k in CATEGORIES}
-        doc = Category.of(columns["doc_id"] if "doc_id" in columns else [""] * rows)
+        doc = Category.of(columns["doc_id"])
         self.doc_ids, self.doc = doc.values, doc.codes
         self.date_start = np.asarray(columns["date_start"], dtype=np.int64)
         self.date_end = np.asarray(columns["date_end"], dtype=np.int64)
@@ -71,10 +70,9 @@ class RowFacts:
             mask &= (self.date_start >= bounds[0]) & (self.date_end <= bounds[1])
         return mask
 
-    def living(self, rows: list[int]) -> list[int]:
-        """Those of `rows` that are passages of the index now."""
-        n = len(self.alive)
-        return [r for r in rows if 0 <= r < n and self.alive[r]]
+    def is_alive(self, row: int) -> bool:
+        """Whether `row` is a passage of the index now."""
+        return 0 <= row < len(self.alive) and bool(self.alive[row])
 
     def doc_id(self, row: int) -> str:
         return self.doc_ids[self.doc[row]]

@@ -21,8 +21,7 @@ class ResultSet:
 
     @classmethod
     def of(cls, facts: RowFacts, ranked: list[Fused]) -> "ResultSet":
-        living = set(facts.living([f.row for f in ranked]))
-        return cls([f for f in ranked if f.row in living], facts)
+        return cls([f for f in ranked if facts.is_alive(f.row)], facts)
 
     @cached_property
     def rows(self) -> np.ndarray:

@@ -208,10 +208,9 @@ class Searcher:
                                                           fallback=UNDETERMINED)
         if lang == UNDETERMINED:
             return None
-        languages = index.facts.categories["language"]
         factors = {}
         for row, _ in keyword_hits:
-            language = languages.value(row)
+            language = index.facts.language(row)
             if language != lang:
                 factor = translated if language in translation.searched else other
                 if factor != 1.0:

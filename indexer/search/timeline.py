@@ -73,11 +73,10 @@ def _bar(period: str, count: int, date_from: str, date_to: str) -> Bar:
 def _counts(dated: np.ndarray, unit: str) -> Counter[str]:
     """Documents per period, of those whose whole span (a row of `dated`) lies in one
     period of `unit`: its first and last day in the same month or year."""
-    div = 100 if unit == "month" else 10000
-    first, last = dated[:, 0] // div, dated[:, 1] // div
+    step = 12 if unit == "year" else 1
+    first, last = _month_number(dated[:, 0]) // step, _month_number(dated[:, 1]) // step
     periods, counts = np.unique(first[first == last], return_counts=True)
-    return Counter({(f"{p // 100:04d}-{p % 100:02d}" if unit == "month" else f"{p:04d}"): int(n)
-                    for p, n in zip(periods.tolist(), counts)})
+    return Counter({_period(p * step, unit): int(n) for p, n in zip(periods.tolist(), counts)})
 
 
 def timeline(spans: list[tuple[int, int]], date_from: str = "", date_to: str = "") -> Timeline:

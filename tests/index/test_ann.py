@@ -47,7 +47,8 @@ def facets(n, seed, dead=0.05):
     rng = np.random.default_rng(seed)
     spans = [date_span(d) if d else (0, 0) for d in DATES]
     picked = rng.integers(0, len(DATES), n)
-    return {"language": rng.choice(["en", "it"], n, p=[0.6, 0.4]).astype(object),
+    return {"doc_id": np.array([f"d{i}" for i in range(n)], dtype=object),
+            "language": rng.choice(["en", "it"], n, p=[0.6, 0.4]).astype(object),
             "kind": rng.choice(["news", "press-release"], n, p=[0.8, 0.2]).astype(object),
             "source": rng.choice(["ansa", "reuters", ""], n).astype(object),
             "date_start": np.array([spans[i][0] for i in picked], np.int64),
