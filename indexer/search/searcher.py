@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -19,6 +18,7 @@ from .facets import facet_counts, picked, without
 from .fusion import Factors, Fused, Ranked, fuse
 from .query import ParsedQuery, QueryReader
 from .query_translation import QueryTranslation, QueryTranslator
+from .recent_vectors import RecentVectors
 from .result_cache import ResultCache
 from .resultset import ResultSet
 from .snippets import make_snippet, semantic_sentences
@@ -122,7 +122,7 @@ class Searcher:
         # Tatoeba sentences and SQuAD questions, 20 (the passage setting) in 67-73%.
         self.detector = LanguageDetector(config.corpus.languages, config.corpus.default_language,
                                          min_letters=10)
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.recent = RecentVectors(embedder, config.search.recent_vectors)
         self._floor: SemanticFloor | None = None  # made on the first semantic search
         self.results = ResultCache(config.search.result_cache)
         self._lock = threading.Lock()
@@ -138,17 +138,8 @@ class Searcher:
         return self._floor(vector)
 
     def query_vector(self, text: str) -> np.ndarray:
-        """The query's embedding; recent ones are kept (LRU) since users re-page and refine."""
-        with self._lock:
-            if text in self._vectors:
-                self._vectors.move_to_end(text)
-                return self._vectors[text]
-        vector = self.embedder.encode([text])[0]
-        with self._lock:
-            self._vectors[text] = vector
-            while len(self._vectors) > 1024:
-                self._vectors.popitem(last=False)
-        return vector
+        """The query's embedding (recent ones are kept: users re-page and refine)."""
+        return self.recent.encode([text])[0]
 
     def query_translation(self, parsed: ParsedQuery, xlang: bool | None) -> QueryTranslation:
         """The query in the other languages, if cross-language keywords are on (None: config)."""
@@ -356,7 +347,7 @@ class Searcher:
         semantic_only = [passages[f.row] for f in window
                          if meaning and f.row in passages and "keyword" not in f.ranks]
         sentences = semantic_sentences(semantic_only, ranking.terms, ranking.query_vector,
-                                       self.embedder)
+                                       self.recent)
         hits = {}
         for item in window:
             passage = passages.get(item.row)
