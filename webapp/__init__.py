@@ -13,6 +13,7 @@ from indexer.translate.backends import load_translator
 from indexer.translate.interface import Translator
 
 from . import access, api, errors, export_views, security, views
+from .export_slots import ExportSlots
 
 log = logging.getLogger("newsdesk")
 
@@ -33,6 +34,8 @@ def create_app(config: Config | None = None, embedder: Embedder | None = None,
     embedder.encode(["warm-up"])  # loads the weights now rather than on a user's search
     translator = translator or load_translator(config)
     app.extensions["newsdesk"] = Searcher(config, IndexHandle(config), embedder, translator)
+    app.extensions["newsdesk_exports"] = ExportSlots(config.export.concurrent,
+                                                     config.export.wait_seconds)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(export_views.bp)

@@ -32,7 +32,9 @@ def register(app):
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return _respond(exc.code or 500, exc.description or exc.name)
+        body, status = _respond(exc.code or 500, exc.description or exc.name)
+        retry = [v for k, v in exc.get_headers() if k == "Retry-After"]
+        return body, status, {"Retry-After": retry[0]} if retry else {}
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

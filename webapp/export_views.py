@@ -20,6 +20,7 @@ from indexer.export.plan import (ExportTooLarge, check_format, check_limit, expo
 from indexer.export.rows import RowBuilder
 from indexer.search.validation import InvalidParameter, check_group, check_int
 
+from .export_slots import export_slots
 from .params import search_request
 from .reader_prefs import reader_language
 from .state import searcher
@@ -76,9 +77,10 @@ def export():
     cap = row_cap(s, fmt)
     limit = check_limit(request.args.get("limit"), cap)
     group = check_group(request.args.get("group"), default="passage")  # rows are passages
-    plan = plan_export(s, req.query, req.mode, req.filters, limit, cap, xlang=req.xlang,
-                       sort=req.sort, group=group)
-    return _download(plan, fmt, _row_builder(s), slug(req.query))
+    return export_slots().serve(lambda: _download(
+        plan_export(s, req.query, req.mode, req.filters, limit, cap, xlang=req.xlang,
+                    sort=req.sort, group=group),
+        fmt, _row_builder(s), slug(req.query)))
 
 
 @bp.get("/batch")
@@ -112,10 +114,11 @@ def _batch():
     req = search_request(form, s.config)
     fmt = check_format(form.get("format"))
     top = check_int("top", form.get("top"), cfg.batch_top, 1, cfg.batch_max_top)
-    plan = BatchPlan(s, queries, req.mode, req.filters, top, xlang=req.xlang)
     name = "batch-" + slug(upload.filename.rsplit(".", 1)[0] if upload and upload.filename
                            else "", "queries")
-    return _download(plan, fmt, _row_builder(s), name)
+    return export_slots().serve(lambda: _download(
+        BatchPlan(s, queries, req.mode, req.filters, top, xlang=req.xlang), fmt,
+        _row_builder(s), name))
 
 
 @bp.app_context_processor
