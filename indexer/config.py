@@ -73,6 +73,7 @@ class SearchConfig:
     other_language_keyword_factor: float = 0.25
     translated_keyword_factor: float = 0.5
     result_cache: int = 256
+    recent_vectors: int = 16384
     default_operator: str = "or"
     title_boost: float = 1.0
     section_boost: float = 1.5
@@ -114,6 +115,8 @@ class ExportConfig:
     batch_max_queries: int = 200
     batch_top: int = 10
     batch_max_top: int = 100
+    concurrent: int = 2
+    wait_seconds: float = 30.0
 
 
 @dataclass
@@ -232,6 +235,10 @@ def validate(config: Config) -> Config:
                           "batch_top must be at least 1")
     if not e.batch_top <= e.batch_max_top:
         raise ConfigError("[export] batch_top must not exceed batch_max_top")
+    if e.concurrent < 1 or e.wait_seconds < 0:
+        raise ConfigError("[export] concurrent must be at least 1 and wait_seconds not negative")
+    if s.recent_vectors < 0:
+        raise ConfigError("[search] recent_vectors must not be negative")
     return config
 
 
