@@ -27,7 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import requests
-from benchlib import ROOT, percentile  # noqa: E402
+from benchlib import ROOT, percentile, questions  # noqa: E402
 
 HOST = "127.0.0.1"
 QUERIES = [
@@ -133,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--export-path", default="/api/export?q={q}&format=csv",
                     help="export URL, {q} replaced by a query")
     ap.add_argument("--queries", help="queries: .jsonl with a 'query' field, or one per line")
+    ap.add_argument("--questions", type=int, default=0,
+                    help="instead, this many real questions (half SQuAD, half SQuAD-it)")
     ap.add_argument("--token", default=os.environ.get("NEWSDESK_TOKEN"))
     ap.add_argument("--user")
     ap.add_argument("--password", default=os.environ.get("NEWSDESK_PASSWORD"))
@@ -143,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     weights = {k: int(w) for k, w in (part.split("=") for part in args.mix.split(","))}
     auth_headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
     auth = (args.user, args.password) if args.user else None
-    queries = load_queries(args.queries)
+    queries = questions(args.questions) if args.questions else load_queries(args.queries)
 
     server = Server(args.config, free_port())
     try:
