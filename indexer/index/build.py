@@ -9,7 +9,6 @@ while the next documents are read; batches are written in the order they were re
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import sqlite3
@@ -23,11 +22,10 @@ import numpy as np
 from tqdm import tqdm
 
 from ..config import Config
-from ..ingest.cleaning import assemble, clean, html_title
 from ..ingest.language import LanguageDetector
-from ..ingest.passages import split_passages
+from ..ingest.prepare import PreparedDocument, opening_words, prepare_all, text_hash
 from ..ingest.sources import read_corpus, source_signature
-from ..models import Document, Passage, Skipped, SourceDocument
+from ..models import Document, Passage, Skipped
 from . import archive, generations
 from .archive import ArchiveRecord
 from .embed_pool import EmbeddingFailed, encoder_for
@@ -107,28 +105,6 @@ def settings_fingerprint(config: Config, embedder_name: str) -> dict:
     }
 
 
-def _hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def _title(src: SourceDocument, blocks) -> str:
-    if src.title:
-        return src.title
-    if src.is_html:
-        found = html_title(src.raw)
-        if found:
-            return found
-    first = blocks[0].text if blocks else ""
-    words = first.split()
-    return " ".join(words[:14]) + (" …" if len(words) > 14 else "")
-
-
-def _opening_words(title: str, text: str) -> bool:
-    """Whether `title` is only the first words of `text` (a title made up by `_title`)."""
-    head = " ".join(title.removesuffix(" …").split())
-    return bool(head) and " ".join(text.split()).startswith(head)
-
-
 class _EmbeddingCache:
     """Vectors of the previous generation, by passage text hash."""
 
@@ -172,8 +148,14 @@ class Builder:
             else create_keyword_index(config.index.keyword_engine, build_dir / "keyword",
                                       config.corpus.languages))
         self.cache = _EmbeddingCache(config.index_path, embedder.name) if embedder else None
-        # embeds in-process, or in [embedder] workers processes (started when needed)
-        self.encoder = encoder_for(embedder, config.embedder) if embedder else None
+        # with [cluster] scheduler, documents are prepared and embedded on a Dask cluster
+        self.cluster = None
+        if embedder and config.cluster.scheduler:
+            from .cluster import ClusterWork  # Dask is imported only for cluster builds
+            self.cluster = ClusterWork(config.cluster, embedder)
+        # else embedded in-process, or in [embedder] workers processes (started when needed)
+        self.encoder = (self.cluster.encoder() if self.cluster
+                        else encoder_for(embedder, config.embedder) if embedder else None)
         self.keyword = None  # the KeywordWriter, while `writing()`
         self.pending: list[tuple[Passage, Document]] = []
         # batches submitted to the encoder and not yet written, oldest first:
@@ -193,19 +175,18 @@ class Builder:
         finally:
             if self.encoder is not None:
                 self.encoder.close()
+            if self.cluster is not None:
+                self.cluster.close()
         docs, passages = self.store.language_counts()
         self.store.close()
         self.vectors.close()
         self.report.doc_languages, self.report.passage_languages = Counter(docs), Counter(passages)
         self.report.documents, self.report.passages = sum(docs.values()), sum(passages.values())
 
-    def add(self, src: SourceDocument) -> None:
-        blocks = clean(src.raw, src.is_html)
-        text = assemble(blocks)
-        if not text.strip():
-            self.report.skipped.append(Skipped(src.origin, "no text left after cleaning"))
-            return
-        content_hash = _hash(" ".join(text.split()).lower())
+    def accept(self, prepared: PreparedDocument) -> None:
+        """Write a prepared document and queue its passages for embedding, unless it is
+        indexed already as it is or is a duplicate (a changed one replaces its old version)."""
+        src, content_hash = prepared.source, prepared.content_hash
         earlier = self.store.find("origin", src.origin)  # this file or record, indexed before
         if earlier and earlier[2] == content_hash:
             self.report.unchanged += 1
@@ -220,24 +201,20 @@ class Builder:
             self.report.replaced += 1
         doc_id = src.doc_id
         if self.store.find("doc_id", doc_id):
-            doc_id = f"{doc_id}-{_hash(src.origin)[:8]}"
-        language = self.detector.detect(text)
-        doc = Document(doc_id=doc_id, title=_title(src, blocks), source=src.source,
+            doc_id = f"{doc_id}-{text_hash(src.origin)[:8]}"
+        text = prepared.text
+        doc = Document(doc_id=doc_id, title=prepared.title, source=src.source,
                        kind=src.kind or DEFAULT_KIND, published=src.published, url=src.url,
-                       language=language, text=text, origin=src.origin,
+                       language=prepared.language, text=text, origin=src.origin,
                        content_hash=content_hash)
         self.store.add_document(doc)
-        spans = split_passages(blocks, self.config.index.passage_min_words,
-                               self.config.index.passage_max_words)
-        for n, span in enumerate(spans):
-            ptext = text[span.start:span.end]
-            plang = language if len(spans) == 1 else self.detector.detect(ptext, fallback=language)
-            passage = Passage(f"{doc_id}.p{n}", doc_id, n, span.section, span.start, span.end,
-                              plang, ptext)
-            passage.text_hash = _hash(self.embedding_text(passage, doc))
+        for n, part in enumerate(prepared.passages):
+            passage = Passage(f"{doc_id}.p{n}", doc_id, n, part.section, part.start, part.end,
+                              part.language, text[part.start:part.end])
+            passage.text_hash = text_hash(self.embedding_text(passage, doc))
             self.pending.append((passage, doc))
         self.report.indexed += 1
-        self.report.indexed_passages += len(spans)
+        self.report.indexed_passages += len(prepared.passages)
         if src.warning:
             self.report.warnings.append(Skipped(src.origin, src.warning))
         if len(self.pending) >= self.config.index.batch_size:
@@ -257,7 +234,7 @@ class Builder:
         configured) and its text. Its hash keys embedding reuse, so a retitled document
         is embedded again."""
         context = {"title": doc.title, "section": passage.section}
-        if _opening_words(doc.title, passage.text):
+        if opening_words(doc.title, passage.text):
             context["title"] = ""  # a title made of the passage's own first words adds nothing
         parts = [context[name] for name in self.config.embedder.context if context[name]]
         return "\n".join(parts + [passage.text])
@@ -299,21 +276,26 @@ class Builder:
                 self.keyword.add(passage, doc.title, doc.kind, doc.source, doc.published)
 
     def read(self, paths: list[Path], record: ArchiveRecord, progress: bool) -> None:
-        """Index every document under `paths` but those the archive record removed."""
+        """Index every document under `paths` but those the archive record removed,
+        prepared here or (`[cluster] scheduler`) on the cluster, in reading order."""
         bar = tqdm(unit="doc", desc="indexing", disable=not progress, mininterval=1.0)
         max_bytes = int(self.config.corpus.max_document_mb * 2**20)
-        for item in read_corpus(paths, max_bytes):
-            if record.is_removed(item.origin):
-                continue
+        items = (item for item in read_corpus(paths, max_bytes)
+                 if not record.is_removed(item.origin))
+        words = self.config.index.passage_min_words, self.config.index.passage_max_words
+        prepared = (self.cluster.prepare_all(items, self.config.corpus, *words) if self.cluster
+                    else prepare_all(items, self.detector, *words))
+        for item in prepared:
             if isinstance(item, Skipped):
                 self.report.skipped.append(item)
                 continue
             try:
-                self.add(item)
-            except EmbeddingFailed:  # a worker process crashed: no document's fault
+                self.accept(item)
+            except EmbeddingFailed:  # a worker process or the cluster failed: no document's
                 raise
             except Exception as exc:  # one broken document must not stop the build
-                self.report.skipped.append(Skipped(item.origin, f"failed to index: {exc!r}"))
+                self.report.skipped.append(Skipped(item.source.origin,
+                                                   f"failed to index: {exc!r}"))
             bar.update(1)
             bar.set_postfix(docs=self.report.indexed, passages=self.report.indexed_passages,
                             refresh=False)
@@ -343,7 +325,7 @@ def _shrink_refusal(root: Path, report: BuildReport, max_shrink: float) -> str |
 
 def archive_signature(paths: list[Path], record: ArchiveRecord) -> str:
     """Changes whenever a file of the archive or the record of additions/removals does."""
-    return _hash(source_signature(paths) + record.fingerprint())
+    return text_hash(source_signature(paths) + record.fingerprint())
 
 
 @dataclass
