@@ -62,6 +62,14 @@ class EmbedderConfig:
 
 
 @dataclass
+class ClusterConfig:
+    scheduler: str = ""  # a Dask scheduler's address; empty: build on this machine
+    batch_documents: int = 32
+    inflight: int = 0  # batches of each kind out at once; 0: two per worker thread
+    timeout_seconds: float = 120.0
+
+
+@dataclass
 class SearchConfig:
     default_mode: str = "hybrid"
     fusion: str = "weighted"
@@ -136,6 +144,7 @@ class Config:
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     translation: TranslationConfig = field(default_factory=TranslationConfig)
@@ -162,6 +171,7 @@ _SECTIONS = {
     "corpus": CorpusConfig,
     "index": IndexConfig,
     "embedder": EmbedderConfig,
+    "cluster": ClusterConfig,
     "search": SearchConfig,
     "server": ServerConfig,
     "translation": TranslationConfig,
@@ -237,6 +247,10 @@ def validate(config: Config) -> Config:
         raise ConfigError("[export] batch_top must not exceed batch_max_top")
     if e.concurrent < 1 or e.wait_seconds < 0:
         raise ConfigError("[export] concurrent must be at least 1 and wait_seconds not negative")
+    c = config.cluster
+    if c.batch_documents < 1 or c.inflight < 0 or c.timeout_seconds <= 0:
+        raise ConfigError("[cluster] batch_documents must be at least 1, inflight 0 (two per "
+                          "worker thread) or more, timeout_seconds positive")
     if s.recent_vectors < 0:
         raise ConfigError("[search] recent_vectors must not be negative")
     return config

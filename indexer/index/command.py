@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -18,6 +19,14 @@ def _progress(args) -> bool:
     return not args.quiet and sys.stderr.isatty()
 
 
+def _on_cluster(config, scheduler: str | None):
+    """The config, building on the Dask cluster of `--scheduler` if given."""
+    if not scheduler:
+        return config
+    return dataclasses.replace(config, cluster=dataclasses.replace(config.cluster,
+                                                                   scheduler=scheduler))
+
+
 def cmd_index(args, config) -> int:
     if args.paths:
         raise ValueError(f"newsdesk index takes no paths: it rebuilds the archive ([corpus] "
@@ -25,6 +34,7 @@ def cmd_index(args, config) -> int:
                          f"{' '.join(map(str, args.paths))} to it, run: newsdesk add "
                          f"{' '.join(map(str, args.paths))}")
     from .build import build_index
+    config = _on_cluster(config, args.scheduler)
     report = build_index(config, full=args.full, allow_shrink=args.allow_shrink,
                          progress=_progress(args))
     _print_report(report, args.json)
@@ -33,6 +43,7 @@ def cmd_index(args, config) -> int:
 
 def cmd_add(args, config) -> int:
     from .update import add_to_index
+    config = _on_cluster(config, args.scheduler)
     report = add_to_index(config, args.paths, allow_shrink=args.allow_shrink,
                           progress=_progress(args))
     _print_report(report, args.json)
@@ -100,17 +111,25 @@ def _common(p, shrink: bool = True) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
+def _scheduler(p) -> None:
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="prepare and embed documents on this Dask cluster (tcp://host:8786); "
+                        "default: [cluster] scheduler, else this machine")
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("index", help="(re)build the index of the archive: [corpus] paths and "
                                      "what `newsdesk add` added")
     p.add_argument("paths", nargs="*", type=Path, help=argparse.SUPPRESS)  # to say: use add
     p.add_argument("--full", action="store_true", help="rebuild even if nothing changed")
     _common(p)
+    _scheduler(p)
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("add", help="add files, folders or JSONL dumps to the live archive")
     p.add_argument("paths", nargs="+", type=Path)
     _common(p)
+    _scheduler(p)
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("remove", help="take documents out of the live archive")

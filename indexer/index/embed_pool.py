@@ -178,13 +178,9 @@ def _exit_with_parent(sentinel) -> None:
     os._exit(1)  # the build process is gone: nobody will read what this one makes
 
 
-def _start_worker(spec: EmbedderConfig) -> None:
-    global _EMBEDDER, _LIMITS
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the build, which stops us
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_with_parent, args=(parent.sentinel,), daemon=True,
-                         name="exit-with-parent").start()
+def limit_threads() -> None:
+    """One BLAS / OpenMP thread in this process: a worker embeds one batch per core."""
+    global _LIMITS
     for name in _THREAD_VARIABLES:  # read by libraries not imported yet (torch)
         os.environ[name] = "1"
     try:  # and for BLAS already loaded with numpy
@@ -192,6 +188,16 @@ def _start_worker(spec: EmbedderConfig) -> None:
         _LIMITS = threadpool_limits(1)
     except ImportError:
         pass
+
+
+def _start_worker(spec: EmbedderConfig) -> None:
+    global _EMBEDDER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the build, which stops us
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent.sentinel,), daemon=True,
+                         name="exit-with-parent").start()
+    limit_threads()
     from .embedders import load_embedder
     _EMBEDDER = load_embedder(replace(spec, threads=1))
 
