@@ -19,6 +19,7 @@ is published and the live index stays as it was.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import threading
 from collections import deque
@@ -164,6 +165,25 @@ def _embedder(spec: EmbedderConfig):
         return _LOADED[key]
 
 
+def _malloc_for_numpy() -> None:
+    """Keep the heap's large blocks for reuse in this worker process (glibc only).
+
+    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also turns off
+    glibc's adaptive mmap threshold: every array over 128 KB the encoder makes is then
+    mapped and unmapped afresh. Measured here, 640 passages embedded in a worker took
+    2.55 s that way and 1.83 s with these limits (1.70 s in a plain process).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to change
+        return
+    libc.mallopt(_M_MMAP_THRESHOLD, 64 * 2**20)
+    libc.mallopt(_M_TRIM_THRESHOLD, 128 * 2**20)
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+
+
 class EncoderPlugin(WorkerPlugin):
     """Loads the build's encoder on each worker as it joins, and checks it is the build's
     own (a worker with another version of the model would give other vectors)."""
@@ -172,6 +192,7 @@ class EncoderPlugin(WorkerPlugin):
         self.spec, self.name = spec, name
 
     def setup(self, worker) -> None:
+        _malloc_for_numpy()
         loaded = _embedder(self.spec)
         if loaded.name != self.name:
             raise RuntimeError(f"this worker's encoder is {loaded.name}, the build's "
