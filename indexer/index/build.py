@@ -6,6 +6,8 @@ change are copied from the previous generation instead of recomputed (embedding
 is by far the slowest step), and a corpus whose files and settings are unchanged
 is not rebuilt at all. Embedding runs in `[embedder] workers` processes (embed_pool.py)
 while the next documents are read; batches are written in the order they were read.
+With `[cluster] scheduler`, documents are prepared and embedded on a Dask cluster
+instead (cluster.py), and written here in the same order.
 """
 from __future__ import annotations
 
