@@ -6,7 +6,8 @@ hammered by concurrent clients mixing search, document and export requests.
 The index named by the config must be built (`newsdesk index`). The run stops at
 --requests or --seconds, whichever comes first, and prints requests/s, latency
 percentiles (overall and per kind) and the error count (anything but 2xx, or no
-answer). Export requests are included only if the server has the export route
+answer; a 503 with Retry-After, the server turning work away while busy, is counted
+apart and not timed). Export requests are included only if the server has the export route
 (--export-path; checked with one request first). Only loopback addresses are used.
 If the config's [access] is on, pass --token or --user/--password.
 """
@@ -180,6 +181,7 @@ def run(base: str, args, weights: dict[str, int], queries: list[str], doc_ids: l
         headers: dict, auth) -> dict:
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
+    refused: dict[str, int] = defaultdict(int)
     issued = [0]
     lock = threading.Lock()
     deadline = time.monotonic() + args.seconds
@@ -200,11 +202,15 @@ def run(base: str, args, weights: dict[str, int], queries: list[str], doc_ids: l
                 r = session.get(base + path, params=params, timeout=120)
                 _ = r.content
                 ok = 200 <= r.status_code < 300
+                busy = r.status_code == 503 and "Retry-After" in r.headers
                 problem = f"{kind} {path} -> {r.status_code}"
             except requests.RequestException as exc:
-                ok, problem = False, f"{kind} {path} -> {exc!r}"
+                ok, busy, problem = False, False, f"{kind} {path} -> {exc!r}"
             seconds = time.perf_counter() - started
             with lock:
+                if busy:  # the server's back-pressure (e.g. [export] concurrent), not a failure
+                    refused[kind] += 1
+                    continue
                 latencies[kind].append(seconds)
                 if not ok:
                     errors.append(problem)
@@ -226,7 +232,7 @@ def run(base: str, args, weights: dict[str, int], queries: list[str], doc_ids: l
 
     return {"clients": args.clients, "seconds": round(elapsed, 1),
             "requests_per_second": round(len(every) / elapsed, 1), **summary(every),
-            "errors": len(errors), "first_errors": errors[:10],
+            "errors": len(errors), "first_errors": errors[:10], "refused": dict(refused),
             "by_kind": {k: summary(v) for k, v in sorted(latencies.items())}}
 
 
@@ -238,6 +244,8 @@ def report(r: dict) -> str:
     for kind, s in r["by_kind"].items():
         lines.append(f"{kind:10s} {s['requests']:8d} {s['p50_ms']:8.1f} {s['p95_ms']:8.1f} "
                      f"{s['p99_ms']:8.1f}")
+    lines += [f"refused (503, Retry-After: try later): {n} {kind}"
+              for kind, n in r["refused"].items()]
     lines += [f"note: {n}" for n in r["notes"]] + [f"error: {e}" for e in r["first_errors"]]
     return "\n".join(lines)
 
