@@ -124,7 +124,7 @@ class ExportConfig:
     batch_top: int = 10
     batch_max_top: int = 100
     concurrent: int = 2
-    wait_seconds: float = 30.0
+    wait_seconds: float = 0.0
 
 
 @dataclass

@@ -3,8 +3,9 @@
 Exporting a whole result set of a 100k-passage archive is about a minute of CPU. With
 every server thread exporting, searches queued behind them: the load benchmark fell
 from 36.8 to 1.1 requests/s with one export in ten requests. An export beyond the limit
-waits up to `[export] wait_seconds` for a slot, then is refused with 503 and a
-Retry-After header, and the other threads stay free for searching and reading.
+waits up to `[export] wait_seconds` for a slot (default 0: a waiting export holds a
+server thread too), then is refused with 503 and a Retry-After header, and the other
+threads stay free for searching and reading.
 """
 from __future__ import annotations
 
