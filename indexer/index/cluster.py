@@ -60,7 +60,7 @@ class ClusterWork:
         try:
             self.client.wait_for_workers(1, timeout=self.timeout)
             self.client.register_plugin(EncoderPlugin(spec, embedder.name), name=PLUGIN_NAME)
-        except BaseException as exc:
+        except (Exception, asyncio.CancelledError) as exc:
             self.close()
             raise ClusterFailed(self._stopped(exc, "starting the build's encoder on the "
                                                    "workers")) from exc
@@ -96,7 +96,7 @@ class ClusterWork:
     def result(self, future, doing: str):
         try:
             return future.result(timeout=self.timeout)
-        except Exception as exc:
+        except (Exception, asyncio.CancelledError) as exc:
             raise ClusterFailed(self._stopped(exc, doing)) from exc
 
     def _stopped(self, exc: BaseException, doing: str) -> str:
@@ -114,11 +114,15 @@ class ClusterWork:
 
     def close(self) -> None:
         # after a lost scheduler, closing logs the failed reconnection: the build says why
-        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+        log = logging.getLogger("distributed.client")
+        level = log.level
+        log.setLevel(logging.CRITICAL)
         try:
             self.client.close(timeout=min(self.timeout, 10))
         except Exception:  # already gone with the scheduler
             pass
+        finally:
+            log.setLevel(level)
 
 
 class _ClusterJob:
