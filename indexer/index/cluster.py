@@ -24,6 +24,7 @@ import logging
 import threading
 from collections import deque
 from dataclasses import replace
+from functools import lru_cache
 
 import numpy as np
 from distributed import Client, WorkerPlugin
@@ -75,19 +76,19 @@ class ClusterWork:
         for item in items:
             batch.append(item)
             if len(batch) >= self.config.batch_documents:
-                out.append(self._submit(_prepare_batch, batch, settings))
+                out.append(self.submit(_prepare_batch, batch, settings))
                 batch = []
             while out and (len(out) > self.inflight or out[0].done()):
                 yield from self.result(out.popleft(), "preparing documents")
         if batch:
-            out.append(self._submit(_prepare_batch, batch, settings))
+            out.append(self.submit(_prepare_batch, batch, settings))
         while out:
             yield from self.result(out.popleft(), "preparing documents")
 
     def encoder(self) -> "ClusterEncoder":
-        return ClusterEncoder(self, self.spec)
+        return ClusterEncoder(self)
 
-    def _submit(self, func, *args):
+    def submit(self, func, *args):
         try:
             return self.client.submit(func, *args, pure=False)
         except Exception as exc:  # the client already closed after losing the scheduler
@@ -141,12 +142,12 @@ class _ClusterJob:
 class ClusterEncoder:
     """`embed_pool`'s encoder interface, embedding on the cluster's workers."""
 
-    def __init__(self, work: ClusterWork, spec: EmbedderConfig):
-        self._work, self._spec = work, spec
+    def __init__(self, work: ClusterWork):
+        self._work = work
         self.max_inflight = work.inflight
 
     def submit(self, texts: list[str]) -> _ClusterJob:
-        return _ClusterJob(self._work, self._work._submit(_embed, list(texts), self._spec))
+        return _ClusterJob(self._work, self._work.submit(_embed, list(texts), self._work.spec))
 
     def close(self) -> None:
         pass  # the connection closes with the ClusterWork
@@ -207,13 +208,11 @@ def _embed(texts: list[str], spec: EmbedderConfig) -> np.ndarray:
     return np.ascontiguousarray(_embedder(spec).encode(texts), dtype=np.float32)
 
 
-_DETECTORS: dict[tuple, LanguageDetector] = {}
+@lru_cache(maxsize=None)
+def _detector(languages: tuple[str, ...], default: str) -> LanguageDetector:
+    return LanguageDetector(list(languages), default)
 
 
 def _prepare_batch(items: list, settings: tuple) -> list:
     languages, default, min_words, max_words = settings
-    key = (languages, default)
-    with _LOADING:
-        detector = _DETECTORS.get(key) or _DETECTORS.setdefault(
-            key, LanguageDetector(list(languages), default))
-    return list(prepare_all(items, detector, min_words, max_words))
+    return list(prepare_all(items, _detector(languages, default), min_words, max_words))
