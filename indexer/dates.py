@@ -73,3 +73,13 @@ def span_in_range(span: tuple[int, int], bounds: tuple[int, int]) -> bool:
     matches 2024-01-01..2024-12-31 but not 2024-03..2024-05); an undated one never does."""
     first, last = span
     return first > 0 and bounds[0] <= first and last <= bounds[1]
+
+
+def day_ordinal(day: int) -> int:
+    """A YYYYMMDD day key as a count of days (date.toordinal), for differences."""
+    return date(day // 10000, day // 100 % 100, day % 100).toordinal()
+
+
+def day_difference(day: int, since: int) -> int | None:
+    """Days from the day key `since` to `day` (None if either is 0, undated)."""
+    return day_ordinal(day) - day_ordinal(since) if day and since else None

@@ -53,6 +53,8 @@ class Document:
     text: str
     origin: str
     content_hash: str
+    story_id: str = ""  # the story the document belongs to (index/stories.py); "" before grouping
+    story_role: str = ""  # "first", "republication" or "translation" within its story
 
 
 @dataclass
@@ -67,6 +69,8 @@ class Passage:
     text: str
     text_hash: str = ""
     row: int = -1  # row in the vector file
+    # names and figures in the passage (ingest/names.py Mention), offsets in the document's text
+    mentions: list = field(default_factory=list)
 
 
 @dataclass
@@ -76,6 +80,9 @@ class Filters:
     sources: list[str] = field(default_factory=list)
     date_from: str = ""  # ISO date, inclusive
     date_to: str = ""
+    names: list[str] = field(default_factory=list)  # any of these names (ingest/names.py)
+    figures: list[str] = field(default_factory=list)  # any of these figures
 
     def is_empty(self) -> bool:
-        return not (self.languages or self.kinds or self.sources or self.date_from or self.date_to)
+        return not (self.languages or self.kinds or self.sources or self.date_from or self.date_to
+                    or self.names or self.figures)

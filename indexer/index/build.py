@@ -33,6 +33,7 @@ from .archive import ArchiveRecord
 from .embed_pool import EmbeddingFailed, encoder_for
 from .embedders import Embedder, load_embedder
 from .keyword.engines import create_keyword_index, engine_of, open_keyword_index
+from .stories import StoryDoc, document_vectors, group_stories
 from .store import Store, StoreWriter
 from .vectors import VectorWriter, open_vectors
 
@@ -65,6 +66,9 @@ class BuildReport:
     duplicates: int = 0
     embeddings_reused: int = 0
     embeddings_computed: int = 0
+    stories: int = 0  # stories of two or more documents in the archive
+    storied_documents: int = 0  # documents in them
+    story_seconds: float = 0.0  # grouping documents into stories (of `seconds`)
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -84,6 +88,9 @@ class BuildReport:
         else:
             lines = [f"Removed {self.removed} documents. ({self.seconds:.1f} s)",
                      f"The archive now holds {archive}."]
+        if self.stories:
+            lines.append(f"Stories: {self.storied_documents} documents in {self.stories} "
+                         f"stories told by two or more ({self.story_seconds:.1f} s).")
         if self.operation != "remove":
             lines += [f"Embeddings: {self.embeddings_computed} computed, "
                       f"{self.embeddings_reused} reused.",
@@ -179,11 +186,35 @@ class Builder:
                 self.encoder.close()
             if self.cluster is not None:
                 self.cluster.close()
+        self.vectors.close()
+        self.link_stories()
         docs, passages = self.store.language_counts()
         self.store.close()
-        self.vectors.close()
         self.report.doc_languages, self.report.passage_languages = Counter(docs), Counter(passages)
         self.report.documents, self.report.passages = sum(docs.values()), sum(passages.values())
+
+    def link_stories(self) -> None:
+        """Group the archive's documents into stories (stories.py): every document in a
+        build from scratch; in an `add`, the new ones against all (the others keep theirs)."""
+        started = time.perf_counter()
+        docs = [StoryDoc(doc_id, lang, source, first, evidence, last)
+                for doc_id, lang, source, first, last, evidence in self.store.story_documents()]
+        if not docs:
+            return
+        grouped = self.store.stories()
+        position = {d.doc_id: i for i, d in enumerate(docs)}
+        doc_of_row = np.full(self.vectors.count, -1, dtype=np.int64)
+        for row, doc_id in self.store.document_rows():
+            doc_of_row[row] = position[doc_id]
+        vectors = document_vectors(open_vectors(self.vectors.path, self.vectors.dim,
+                                                self.vectors.count), doc_of_row, len(docs))
+        new = [i for i, d in enumerate(docs) if d.doc_id not in grouped]
+        stories = group_stories(docs, vectors, grouped or None, new if grouped else None)
+        self.store.set_stories({doc_id: (s.story_id, s.role) for doc_id, s in stories.items()})
+        sizes = Counter(self.store.stories().values())
+        self.report.stories = sum(n > 1 for n in sizes.values())
+        self.report.storied_documents = sum(n for n in sizes.values() if n > 1)
+        self.report.story_seconds = time.perf_counter() - started
 
     def accept(self, prepared: PreparedDocument) -> None:
         """Write a prepared document and queue its passages for embedding, unless it is
@@ -209,10 +240,10 @@ class Builder:
                        kind=src.kind or DEFAULT_KIND, published=src.published, url=src.url,
                        language=prepared.language, text=text, origin=src.origin,
                        content_hash=content_hash)
-        self.store.add_document(doc)
+        self.store.add_document(doc, prepared.evidence)
         for n, part in enumerate(prepared.passages):
             passage = Passage(f"{doc_id}.p{n}", doc_id, n, part.section, part.start, part.end,
-                              part.language, text[part.start:part.end])
+                              part.language, text[part.start:part.end], mentions=part.mentions)
             passage.text_hash = text_hash(self.embedding_text(passage, doc))
             self.pending.append((passage, doc))
         self.report.indexed += 1
@@ -432,5 +463,7 @@ def report_json(report: BuildReport) -> str:
         "skipped": [{"origin": s.origin, "reason": s.reason} for s in report.skipped],
         "warnings": [{"origin": s.origin, "reason": s.reason} for s in report.warnings],
         "duplicates": report.duplicates, "embeddings_reused": report.embeddings_reused,
-        "embeddings_computed": report.embeddings_computed, "seconds": round(report.seconds, 2),
+        "embeddings_computed": report.embeddings_computed, "stories": report.stories,
+        "storied_documents": report.storied_documents,
+        "story_seconds": round(report.story_seconds, 2), "seconds": round(report.seconds, 2),
     }, indent=2)

@@ -24,10 +24,12 @@ import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
-FORMAT_VERSION = 3  # 2: documents' dates as first and last day; 3: keyword hits give rows
+# 2: documents' dates as first and last day; 3: keyword hits give rows; 4: names, figures
+# and stories
+FORMAT_VERSION = 4
 # Versions whose store rows and vector file a build can still reuse embeddings from, so an
-# upgrade's rebuild re-embeds nothing (3 changed only the keyword index).
-EMBEDDINGS_READABLE = (2, 3)
+# upgrade's rebuild re-embeds nothing (3 and 4 left passages and vectors as they were).
+EMBEDDINGS_READABLE = (2, 3, 4)
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 

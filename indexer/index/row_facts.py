@@ -2,11 +2,13 @@
 
 A passage's row is its row in the vector file and in the store; the keyword engines
 return rows too. For each row: its document, its language, its document's kind and
-source, the document's first and last day, and whether the passage is still in the
+source, the document's first and last day, its story (index/stories.py), and whether the passage is still in the
 index (`alive`: not removed or replaced by `newsdesk add` / `remove` since the row was
 written). Strings are kept once, as small integer codes per row, so a million passages
 take about 20 MB, and filtering, grouping by document, facets and the timeline are
-array operations over the rows of a search, not store queries.
+array operations over the rows of a search, not store queries. The names and figures a
+passage mentions (ingest/names.py) are kept the same way, as many codes per row
+(`Mentions`), for the Names and Figures facets and filters.
 """
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..dates import filter_span
+from ..ingest.names import name_key
 from ..models import Filters
 
 CATEGORIES = ("language", "kind", "source")
+MENTION_KINDS = ("name", "figure")  # ingest/names.py Mention.kind
 
 
 @dataclass
@@ -41,17 +45,69 @@ class Category:
         return self.values[self.codes[row]]
 
 
+@dataclass
+class Mentions:
+    """One kind of mention (names, or figures) of every row, each distinct key once per
+    row: row r mentions `codes[starts[r]:starts[r + 1]]`, indexes into `keys`."""
+
+    keys: dict[str, int]  # name_key -> code
+    labels: list[str]  # each code's display form (its first mention's)
+    starts: np.ndarray  # int64, one more than there are rows
+    codes: np.ndarray  # int32
+    entry_rows: np.ndarray  # int64: the row of each code in `codes`
+
+    @classmethod
+    def of(cls, rows: int, mentions) -> "Mentions":
+        """From (row, key, display form) triples in order of row."""
+        keys: dict[str, int] = {}
+        labels: list[str] = []
+        entry_rows, codes, seen = [], [], set()
+        for row, key, text in mentions:
+            code = keys.get(key)
+            if code is None:
+                code = keys[key] = len(labels)
+                labels.append(text)
+            if (row, code) not in seen:
+                seen.add((row, code))
+                entry_rows.append(row)
+                codes.append(code)
+        entry_rows = np.asarray(entry_rows, dtype=np.int64)
+        starts = np.zeros(rows + 1, dtype=np.int64)
+        starts[1:] = np.cumsum(np.bincount(entry_rows, minlength=rows)[:rows])
+        return cls(keys, labels, starts, np.asarray(codes, dtype=np.int32), entry_rows)
+
+    def mask(self, keys: list[str], rows: int) -> np.ndarray:
+        """The rows mentioning any of `keys`."""
+        wanted = [self.keys[k] for k in keys if k in self.keys]
+        mask = np.zeros(rows, dtype=bool)
+        mask[self.entry_rows[np.isin(self.codes, wanted)]] = True
+        return mask
+
+    def of_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in `rows`, code) of every mention of the given rows."""
+        first, lengths = self.starts[rows], self.starts[rows + 1] - self.starts[rows]
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return owner, self.codes[np.repeat(first, lengths) + offsets]
+
+    def labels_of(self, row: int) -> list[str]:
+        return [self.labels[c] for c in self.codes[self.starts[row]:self.starts[row + 1]]]
+
+
 class RowFacts:
-    def __init__(self, columns: dict[str, np.ndarray]):
-        """From per-row columns: doc_id, language, kind, source, date_start, date_end and
-        alive ("" and 0 in rows no passage has)."""
+    def __init__(self, columns: dict[str, np.ndarray],
+                 mentions: dict[str, Mentions] | None = None):
+        """From per-row columns: doc_id, language, kind, source, date_start, date_end, story
+        and alive ("" and 0 in rows no passage has), and each MENTION_KINDS' mentions."""
         self.categories = {k: Category.of(columns[k]) for k in CATEGORIES}
         doc = Category.of(columns["doc_id"])
         self.doc_ids, self.doc = doc.values, doc.codes
         self.date_start = np.asarray(columns["date_start"], dtype=np.int64)
         self.date_end = np.asarray(columns["date_end"], dtype=np.int64)
+        self.story = Category.of(columns.get("story", [""] * len(columns["alive"])))
         self.alive = np.asarray(columns["alive"], dtype=bool)
         self.all_alive = bool(self.alive.all())
+        self.mentions = mentions or {kind: Mentions.of(len(self.alive), ()) for kind in MENTION_KINDS}
 
     def __len__(self):
         return len(self.alive)
@@ -65,6 +121,9 @@ class RowFacts:
                              ("source", filters.sources)):
             if wanted:
                 mask &= self.categories[name].mask(wanted)
+        for kind, wanted in (("name", filters.names), ("figure", filters.figures)):
+            if wanted:
+                mask &= self.mentions[kind].mask([name_key(v) for v in wanted], len(mask))
         bounds = filter_span(filters.date_from, filters.date_to)
         if bounds:  # the rule of dates.span_in_range, on whole arrays
             mask &= (self.date_start >= bounds[0]) & (self.date_end <= bounds[1])

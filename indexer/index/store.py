@@ -1,7 +1,9 @@
 """The document store: SQLite, one file per index generation.
 
-It holds what the indexes do not: cleaned document text and metadata, passage
-text, sections and offsets, and each passage's row in the vector file.
+It holds what the indexes do not: cleaned document text and metadata (with each
+document's story), passage text, sections and offsets, each passage's row in the vector
+file, and the names and figures mentioned in each passage (`mentions`, offsets in the
+document's text).
 """
 from __future__ import annotations
 
@@ -13,17 +15,22 @@ from pathlib import Path
 import numpy as np
 
 from ..dates import date_span
+from ..ingest.names import Mention, name_key
 from ..models import Document, Passage
-from .row_facts import RowFacts
+from .row_facts import MENTION_KINDS, Mentions, RowFacts
 
 SCHEMA = """
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY, title TEXT, source TEXT, kind TEXT, published TEXT,
-    date_start INTEGER, date_end INTEGER, url TEXT, language TEXT, text TEXT, origin TEXT, content_hash TEXT
+    date_start INTEGER, date_end INTEGER, url TEXT, language TEXT, text TEXT, origin TEXT, content_hash TEXT,
+    story_id TEXT DEFAULT '', story_role TEXT DEFAULT '', evidence TEXT DEFAULT ''
 );
 CREATE TABLE passages (
     row INTEGER PRIMARY KEY, passage_id TEXT UNIQUE, doc_id TEXT, ordinal INTEGER,
     section TEXT, start INTEGER, "end" INTEGER, language TEXT, text TEXT, text_hash TEXT
+);
+CREATE TABLE mentions (
+    row INTEGER, doc_id TEXT, start INTEGER, "end" INTEGER, kind TEXT, text TEXT, key TEXT
 );
 """
 # Documents are looked up by origin and content while building (replacing a re-added
@@ -32,13 +39,17 @@ CREATE TABLE passages (
 DOCUMENT_INDEXES = """
 CREATE INDEX IF NOT EXISTS documents_origin ON documents (origin);
 CREATE INDEX IF NOT EXISTS documents_hash ON documents (content_hash);
+CREATE INDEX IF NOT EXISTS documents_story ON documents (story_id);
 """
 PASSAGE_INDEXES = """
 CREATE INDEX IF NOT EXISTS passages_doc ON passages (doc_id, ordinal);
 CREATE INDEX IF NOT EXISTS passages_hash ON passages (text_hash);
+CREATE INDEX IF NOT EXISTS mentions_doc ON mentions (doc_id);
+CREATE INDEX IF NOT EXISTS mentions_row ON mentions (row);
 """
 _PASSAGE_COLUMNS = 'row, passage_id, doc_id, ordinal, section, start, "end", language, text, text_hash'
-_DOC_COLUMNS = "doc_id, title, source, kind, published, url, language, text, origin, content_hash"
+_DOC_COLUMNS = ("doc_id, title, source, kind, published, url, language, text, origin, content_hash, "
+                "story_id, story_role")
 
 
 def _passage(row) -> Passage:
@@ -68,6 +79,7 @@ class StoreWriter:
     def delete_document(self, doc_id: str) -> int:
         """Take a document and its passages out; the number of passages removed."""
         self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        self._db.execute("DELETE FROM mentions WHERE doc_id = ?", (doc_id,))
         return self._db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,)).rowcount
 
     def language_counts(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -76,18 +88,47 @@ class StoreWriter:
                                            f"GROUP BY language ORDER BY language"))
                      for table in ("documents", "passages"))
 
-    def add_document(self, doc: Document):
+    def add_document(self, doc: Document, evidence: frozenset[str] = frozenset()):
+        """`evidence`: what story grouping compares besides meaning (ingest/evidence.py)."""
         self._db.execute(
-            f"INSERT INTO documents (date_start, date_end, {_DOC_COLUMNS}) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (*date_span(doc.published), doc.doc_id, doc.title, doc.source, doc.kind, doc.published,
-             doc.url, doc.language, doc.text, doc.origin, doc.content_hash))
+            f"INSERT INTO documents (evidence, date_start, date_end, {_DOC_COLUMNS}) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            ("\t".join(sorted(evidence)), *date_span(doc.published), doc.doc_id, doc.title, doc.source, doc.kind, doc.published,
+             doc.url, doc.language, doc.text, doc.origin, doc.content_hash, doc.story_id,
+             doc.story_role))
 
     def add_passages(self, passages: list[Passage]):
         self._db.executemany(
             f"INSERT INTO passages ({_PASSAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
             [(p.row, p.passage_id, p.doc_id, p.ordinal, p.section, p.start, p.end, p.language,
               p.text, p.text_hash) for p in passages])
+        self._db.executemany(
+            'INSERT INTO mentions (row, doc_id, start, "end", kind, text, key) '
+            "VALUES (?,?,?,?,?,?,?)",
+            [(p.row, p.doc_id, m.start, m.end, m.kind, m.text, name_key(m.text))
+             for p in passages for m in p.mentions])
+
+    def story_documents(self) -> Iterator[tuple[str, str, str, int, int, frozenset[str]]]:
+        """(doc_id, language, source, first day, last day, evidence) of every document, in
+        the order they were written (story grouping's input)."""
+        for *facts, evidence in self._db.execute(
+                "SELECT doc_id, language, source, date_start, date_end, evidence "
+                "FROM documents ORDER BY rowid"):
+            yield *facts, frozenset(evidence.split("\t")) - {""}
+
+    def stories(self) -> dict[str, str]:
+        """doc_id -> story_id of the documents already grouped into stories."""
+        return dict(self._db.execute("SELECT doc_id, story_id FROM documents "
+                                     "WHERE story_id != ''"))
+
+    def document_rows(self) -> list[tuple[int, str]]:
+        """(vector row, doc_id) of every passage."""
+        return self._db.execute("SELECT row, doc_id FROM passages").fetchall()
+
+    def set_stories(self, stories: dict[str, tuple[str, str]]) -> None:
+        """Each document's (story_id, story_role)."""
+        self._db.executemany("UPDATE documents SET story_id = ?, story_role = ? WHERE doc_id = ?",
+                             [(sid, role, doc_id) for doc_id, (sid, role) in stories.items()])
 
     def close(self):
         self._db.executescript(PASSAGE_INDEXES)
@@ -141,6 +182,21 @@ class Store:
         return [_passage(r) for r in self._db.execute(
             f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,))]
 
+    def mentions_of(self, doc_id: str) -> list[Mention]:
+        """The names and figures of a document, by position (offsets in its text)."""
+        return [Mention(*r) for r in self._db.execute(
+            'SELECT start, "end", text, kind FROM mentions WHERE doc_id = ? '
+            "ORDER BY start", (doc_id,))]
+
+    def story(self, story_id: str) -> list[Document]:
+        """The documents of a story (without their text), first published first."""
+        if not story_id:
+            return []
+        columns = _DOC_COLUMNS.replace("text,", "'' AS text,")
+        return [Document(*row) for row in self._db.execute(
+            f"SELECT {columns} FROM documents WHERE story_id = ? ORDER BY date_start = 0, "
+            "date_start, rowid", (story_id,))]
+
     def passage_doc_ids(self) -> dict[str, str]:
         """passage id -> document id, for every passage (evaluation maps hits to documents)."""
         return dict(self._db.execute("SELECT passage_id, doc_id FROM passages"))
@@ -156,10 +212,11 @@ class Store:
                    "kind": np.full(rows, "", dtype=object),
                    "source": np.full(rows, "", dtype=object),
                    "date_start": np.zeros(rows, np.int64), "date_end": np.zeros(rows, np.int64),
+                   "story": np.full(rows, "", dtype=object),
                    "alive": np.zeros(rows, dtype=bool)}
         cursor = self._db.execute(
-            "SELECT p.row, p.doc_id, p.language, d.kind, d.source, d.date_start, d.date_end "
-            "FROM passages p JOIN documents d USING (doc_id)")
+            "SELECT p.row, p.doc_id, p.language, d.kind, d.source, d.date_start, d.date_end, "
+            "d.story_id FROM passages p JOIN documents d USING (doc_id)")
         while chunk := cursor.fetchmany(65536):
             at, *values = zip(*chunk)
             at = np.asarray(at, dtype=np.int64)
@@ -167,7 +224,16 @@ class Store:
                 columns[name][at] = (np.asarray([v or 0 for v in column]) if name.startswith("date")
                                      else np.asarray(column, dtype=object))
             columns["alive"][at] = True
-        return RowFacts(columns)
+        return RowFacts(columns, self._mentions(rows))
+
+    def _mentions(self, rows: int) -> dict[str, Mentions]:
+        """Each kind's mentions of every row, for facets and filters (row_facts.Mentions)."""
+        out = {}
+        for kind in MENTION_KINDS:
+            cursor = self._db.execute("SELECT row, key, text FROM mentions WHERE kind = ? "
+                                      "ORDER BY row", (kind,))
+            out[kind] = Mentions.of(rows, cursor)
+        return out
 
     def close(self):
         db = getattr(self._local, "db", None)

@@ -25,12 +25,13 @@ from tantivy import Occur, Query
 from whoosh import query as wq
 
 from ...dates import date_span, filter_span
+from ...ingest.names import name_key
 from ...models import Filters
 from .analyzers import analyze
 from .highlight import highlight
-from .interface import FACET_FIELDS, KeywordHit, KeywordMatches, KeywordResult, negations
+from .interface import (FACET_FIELDS, MAX_PREFIX_EXPANSIONS, MENTION_FIELDS, KeywordHit,
+                        KeywordMatches, KeywordResult, mention_filters, mention_keys, negations)
 
-MAX_PREFIX_EXPANSIONS = 64  # the most frequent terms a `veic*` stands for, as in Whoosh
 MATCH_PAGE = 500  # hits fetched at a time when streaming every match
 MAX_FACET_VALUES = 10000
 TEXT_FIELDS = ("title", "section", "body")
@@ -46,6 +47,8 @@ def _schema() -> tantivy.Schema:
     sb.add_integer_field("date_end", indexed=True, fast=True)
     for name in TEXT_FIELDS:
         sb.add_text_field(name, tokenizer_name="whitespace", index_option="position")
+    for name in MENTION_FIELDS.values():  # each name or figure one term: its name_key
+        sb.add_text_field(name, tokenizer_name="raw")
     return sb.build()
 
 
@@ -70,6 +73,10 @@ class TantivyWriter:
         lang = passage.language
         first, last = date_span(published)
         doc = tantivy.Document()
+        for mention_kind, field in MENTION_FIELDS.items():
+            for key in sorted({name_key(m.text) for m in passage.mentions
+                               if m.kind == mention_kind}):
+                doc.add_text(field, key)
         doc.add_integer("row", passage.row)
         doc.add_text("doc_id", passage.doc_id)
         doc.add_text("kind", kind or "")
@@ -145,7 +152,18 @@ class _Compiler:
             clauses.append((Occur.Must, Query.all_query()))
         return Query.boolean_query(clauses)
 
+    def _mention(self, node: wq.Query, collect: bool) -> Query | None:
+        """A `name:` or `figure:` leaf (interface.mention_keys)."""
+        keys, words = mention_keys(node, self.index.expand_mentions)
+        if collect:
+            self.terms.update(t for word in words for t in analyze(self.lang, word))
+        field = MENTION_FIELDS[node.fieldname]
+        queries = [(Occur.Should, Query.term_query(self.schema, field, k)) for k in keys]
+        return _boolean(queries) if queries else None
+
     def _leaf(self, node: wq.Query, collect: bool) -> Query | None:
+        if node.fieldname in MENTION_FIELDS:
+            return self._mention(node, collect)
         clauses = []
         for field, boost in self.index.targets(node.fieldname):
             if isinstance(node, wq.Prefix):
@@ -228,6 +246,13 @@ class TantivyIndex:
             return [("body", 1.0), ("title", self.title_boost), ("section", self.section_boost)]
         return [(field, 1.0)]
 
+    def expand_mentions(self, field: str, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """(key, passages) of the names (figures) starting with `prefix`, in all languages."""
+        found = Counter()
+        for searcher in self.searchers.values():
+            found.update(dict(searcher.terms_with_prefix(field, prefix, limit=limit)))
+        return list(found.items())
+
     def doc_count(self) -> int:
         return sum(s.num_docs for s in self.searchers.values())
 
@@ -236,6 +261,8 @@ class TantivyIndex:
         for field, values in (("kind", filters.kinds), ("source", filters.sources)):
             if values:
                 clauses.append((Occur.Must, Query.term_set_query(schema, field, list(values))))
+        for field, keys in mention_filters(filters).items():
+            clauses.append((Occur.Must, Query.term_set_query(schema, field, keys)))
         bounds = filter_span(filters.date_from, filters.date_to)
         if bounds:  # the rule of dates.span_in_range: the document's whole period inside
             for field in ("date_start", "date_end"):

@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import math
 import threading
+import itertools
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as windex, query as wq, scoring, sorting
+from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.idsets import BitSet
 
 from ...dates import date_span, filter_span
+from ...ingest.names import name_key
 from ...models import Filters
-from .analyzers import analyzer_for
+from .analyzers import analyze, analyzer_for
 from .highlight import highlight
-from .interface import FACET_FIELDS, KeywordHit, KeywordMatches, KeywordResult, negations
+from .interface import (FACET_FIELDS, MAX_PREFIX_EXPANSIONS, MAX_PREFIX_SCAN, MENTION_FIELDS,
+                        KeywordHit, KeywordMatches, KeywordResult, mention_filters, mention_keys,
+                        negations)
 
-MAX_PREFIX_EXPANSIONS = 64
-MAX_PREFIX_SCAN = 20000
 
 
 def _schema(languages: list[str]) -> Schema:
@@ -36,6 +39,9 @@ def _schema(languages: list[str]) -> Schema:
         # signed: Whoosh's unsigned 32-bit ranges miss or admit documents at some bounds
         date_start=NUMERIC(int, bits=32, signed=True),
         date_end=NUMERIC(int, bits=32, signed=True),
+        # each name or figure one term, its name_key (keys are tab-separated when written)
+        **{field: TEXT(analyzer=RegexTokenizer(r"[^\t]+"), phrase=False)
+           for field in MENTION_FIELDS.values()},
     )
     for lang in languages:
         analyzer = analyzer_for(lang)
@@ -65,6 +71,14 @@ class LanguageBM25F(scoring.BM25F):
         return scorer
 
 
+class MentionTerm(wq.Term):
+    """A name's (figure's) key, with the words to highlight for it."""
+
+    def __init__(self, fieldname: str, key: str, highlight: list[str]):
+        super().__init__(fieldname, key)
+        self.highlight = highlight
+
+
 class KeywordWriter:
     def __init__(self, writer):
         self._writer = writer
@@ -72,9 +86,12 @@ class KeywordWriter:
     def add(self, passage, title: str, kind: str, source: str, published: str):
         lang = passage.language
         first, last = date_span(published)
+        mentions = {field: "\t".join(sorted({name_key(m.text) for m in passage.mentions
+                                              if m.kind == mention_kind}))
+                    for mention_kind, field in MENTION_FIELDS.items()}
         self._writer.add_document(
             passage_id=passage.passage_id, row=passage.row, doc_id=passage.doc_id, language=lang,
-            kind=kind, source=source, date_start=first, date_end=last,
+            kind=kind, source=source, date_start=first, date_end=last, **mentions,
             **{f"title_{lang}": title, f"section_{lang}": passage.section,
                f"body_{lang}": passage.text})
 
@@ -149,7 +166,21 @@ class KeywordIndex:
         found.sort(reverse=True)
         return [text for _, text in found[:MAX_PREFIX_EXPANSIONS]]
 
+    def _mention(self, q: wq.Query) -> wq.Query:
+        """A `name:` or `figure:` leaf (interface.mention_keys)."""
+        keys, words = mention_keys(q, self._mention_terms)
+        field = MENTION_FIELDS[q.fieldname]
+        return wq.Or([MentionTerm(field, k, words) for k in keys]) if keys else wq.NullQuery
+
+    def _mention_terms(self, field: str, prefix: str, limit: int) -> list[tuple[str, int]]:
+        reader = self._searcher().reader()
+        keys = (k.decode("utf-8") if isinstance(k, bytes) else k
+                for k in itertools.islice(reader.expand_prefix(field, prefix), limit))
+        return [(key, reader.doc_frequency(field, key)) for key in keys]
+
     def _leaf(self, q: wq.Query, languages: list[str] | None = None) -> wq.Query:
+        if q.fieldname in MENTION_FIELDS:
+            return self._mention(q)
         clauses = []
         for field, lang, boost in self._targets(q.fieldname, languages):
             if isinstance(q, wq.Prefix):
@@ -188,9 +219,9 @@ class KeywordIndex:
             translated = wq.AndNot(translated, wq.Or(negated))
         return wq.Or([q, translated]).normalize()
 
-    @staticmethod
-    def query_terms(q: wq.Query) -> dict[str, frozenset[str]]:
-        """Analyzed terms by language, leaving out what sits under NOT."""
+    def query_terms(self, q: wq.Query) -> dict[str, frozenset[str]]:
+        """Analyzed terms by language, leaving out what sits under NOT; a name's or figure's
+        words count as words of every language."""
         terms = defaultdict(set)
 
         def walk(node):
@@ -199,7 +230,10 @@ class KeywordIndex:
             if isinstance(node, wq.AndNot):
                 walk(node.a)
                 return
-            if isinstance(node, wq.Term):
+            if isinstance(node, MentionTerm):
+                for lang in self.languages:
+                    terms[lang].update(t for w in node.highlight for t in analyze(lang, w))
+            elif isinstance(node, wq.Term):
                 terms[node.fieldname.rsplit("_", 1)[-1]].add(node.text)
             elif isinstance(node, wq.Phrase):
                 terms[node.fieldname.rsplit("_", 1)[-1]].update(node.words)
@@ -216,6 +250,8 @@ class KeywordIndex:
                               ("source", filters.sources)):
             if values:
                 parts.append(wq.Or([wq.Term(field, v) for v in values]))
+        for field, keys in mention_filters(filters).items():
+            parts.append(wq.Or([wq.Term(field, k) for k in keys]))
         bounds = filter_span(filters.date_from, filters.date_to)
         if bounds:  # the rule of dates.span_in_range: the document's whole period inside
             parts += [wq.NumericRange("date_start", *bounds), wq.NumericRange("date_end", *bounds)]
