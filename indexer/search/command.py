@@ -14,7 +14,8 @@ TERMINAL_MARKS = ("\x1b[1;7m", "\x1b[0m")  # matched terms in bold reverse video
 
 def filters_from_args(args) -> Filters:
     return Filters(languages=args.lang or [], kinds=args.kind or [], sources=args.source or [],
-                   date_from=args.date_from or "", date_to=args.date_to or "")
+                   date_from=args.date_from or "", date_to=args.date_to or "",
+                   names=args.name or [], figures=args.figure or [])
 
 
 def add_filter_options(p: argparse.ArgumentParser):
@@ -23,6 +24,8 @@ def add_filter_options(p: argparse.ArgumentParser):
     p.add_argument("--source", action="append", help="exact source name (repeatable)")
     p.add_argument("--from", dest="date_from", help="published on or after (YYYY[-MM[-DD]])")
     p.add_argument("--to", dest="date_to", help="published on or before (YYYY[-MM[-DD]])")
+    p.add_argument("--name", action="append", help="mentions this name (repeatable: any)")
+    p.add_argument("--figure", action="append", help="mentions this figure (repeatable: any)")
 
 
 def make_searcher(config):

@@ -1,14 +1,14 @@
 """Reading what a journalist typed into a query the engines can run.
 
-Supported: words, "exact phrases", AND / OR / NOT, parentheses, `title:` and
-`section:` fields, and a trailing `*` after at least `min_prefix_chars` letters.
+Supported: words, "exact phrases", AND / OR / NOT, parentheses, `title:`,
+`section:`, `name:` and `figure:` fields (`name:"Zhu Jiangming"`: passages naming him), and a trailing `*` after at least `min_prefix_chars` letters.
 Nothing here raises on user input: malformed syntax (`AND (`, `"unclosed`,
 `title:`) falls back to the plain words with a notice saying so, and anything
 that could scan the whole index (lone or leading wildcards, thousands of terms)
 is cut down with a notice.
 
-The result is a Whoosh query over three *virtual* fields (`title`, `section`,
-`body`); the keyword index expands it into its per-language fields.
+The result is a Whoosh query over the *virtual* fields (`title`, `section`, `body`,
+`name`, `figure`); the keyword index expands it into its per-language fields.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from whoosh.fields import TEXT, Schema
 from ..config import SearchConfig
 from ..index.keyword.analyzers import analyze, query_word_analyzer
 
-FIELDS = ("title", "section")
+FIELDS = ("title", "section", "name", "figure")
 OPERATORS = ("AND", "OR", "NOT")
 _TOKEN = re.compile(r'"[^"]*"?|\(|\)|[^\s()"]+')
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -219,7 +219,7 @@ class QueryReader:
         self.config = config
         self.languages = list(languages)
         word = TEXT(analyzer=query_word_analyzer(), phrase=True)
-        schema = Schema(title=word, section=word, body=word)
+        schema = Schema(body=word, **{name: word for name in FIELDS})
         group = qparser.AndGroup if config.default_operator == "and" else qparser.OrGroup.factory(0.9)
         parser = qparser.QueryParser("body", schema, group=group)
         for plugin in (qparser.WildcardPlugin, qparser.SingleQuotePlugin, qparser.RangePlugin,

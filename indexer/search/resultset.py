@@ -36,6 +36,19 @@ class ResultSet:
     def groups(self) -> list[Group]:
         return by_document(self.ranked, self.docs.tolist())
 
+    @cached_property
+    def stories(self) -> list[Group]:
+        """The document groups less those whose story has a better-ranked document: a
+        story stands where its best document stands (its others are listed under it)."""
+        story = self.facts.story
+        seen, out = set(), []
+        for group in self.groups:
+            code = int(story.codes[group.best.row])
+            if not story.values[code] or code not in seen:
+                seen.add(code)
+                out.append(group)
+        return out
+
     def document_spans(self) -> list[tuple[int, int]]:
         """The date span of each matching document."""
         best = np.fromiter((g.best.row for g in self.groups), dtype=np.int64,

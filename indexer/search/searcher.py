@@ -8,14 +8,17 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..config import Config
+from ..dates import date_span, day_difference
 from ..index.embedders import Embedder
 from ..index.keyword.interface import FACET_FIELDS
+from ..index.row_facts import MENTION_KINDS
 from ..index.reader import Index, IndexHandle
 from ..ingest.language import LanguageDetector
 from ..models import Filters
 from ..translate.interface import NoTranslator, Translator
 from .facets import facet_counts, picked, without
 from .fusion import Factors, Fused, Ranked, fuse
+from .grouping import Group
 from .query import ParsedQuery, QueryReader
 from .query_translation import QueryTranslation, QueryTranslator
 from .recent_vectors import RecentVectors
@@ -26,7 +29,7 @@ from .timeline import Timeline, timeline
 from .translated_snippets import translate_hits
 from .vector_floor import SemanticFloor
 
-FACETS = FACET_FIELDS  # language, kind, source: the facets, in this order
+FACETS = FACET_FIELDS + MENTION_KINDS  # language, kind, source, name, figure: in this order
 UNDETERMINED = "und"  # a query too short or too mixed to tell its language
 MORE_SHOWN = 3  # a document's other matching passages shown under its best one
 
@@ -42,6 +45,22 @@ class SearchRequest:
     translate: str = ""  # language to translate hits into ("" = none)
     sort: str = "relevance"  # or "newest" / "oldest" first (undated documents last)
     group: str = "document"  # one result per document, or "passage": every passage
+    # grouped by document: "group" lists a story's other documents under its best one
+    # (the web app's default), "all" shows each document on its own
+    stories: str = "all"
+
+
+@dataclass
+class StoryMember:
+    """Another document of a hit's story: who else reported it, when, in what language."""
+
+    doc_id: str
+    title: str
+    source: str
+    language: str
+    published: str
+    role: str
+    days_after: int | None  # its first day less the hit's (None: either is undated)
 
 
 @dataclass
@@ -62,6 +81,12 @@ class Hit:
     matched_by: str
     ranks: dict[str, int]
     translation: dict[str, str] | None = None  # {"lang", "text", "snippet"} when translated
+    names: list[str] = field(default_factory=list)  # mentioned in the passage (ingest/names.py)
+    figures: list[str] = field(default_factory=list)
+    story_id: str = ""  # the document's story (index/stories.py)
+    story_role: str = ""
+    # grouped by story: the story's other documents, first published first
+    story: list[StoryMember] = field(default_factory=list)
     passages: int = 1  # grouped by document: the document's matching passages
     more: list[Hit] = field(default_factory=list)  # grouped: the next best, up to MORE_SHOWN
 
@@ -81,6 +106,7 @@ class SearchResponse:
     also_searched: dict[str, str] = field(default_factory=dict)  # language -> translated query
     translation_notice: str = ""  # why hits were not translated, when they were asked to be
     group: str = "document"
+    stories: str = "all"  # grouped by document: "group" (stories under their best) or "all"
     total_documents: int = 0  # among the passages ranked (up to [search] max_results)
     total_passages: int = 0  # that match: keyword mode counts every one, others rank them
     timeline: Timeline = field(default_factory=Timeline)  # matching documents per period
@@ -234,7 +260,8 @@ class Searcher:
                             self.depth(request.mode), xlang=request.xlang)
         results = self.result_set(index, ranking.fused[:cfg.max_results], request.sort)
         notices = ranking.notices + self.cut_notice(ranking) + notices
-        total, hits = self.page(index, ranking, results, request.group, page, per_page)
+        total, hits = self.page(index, ranking, results, request.group, page, per_page,
+                                request.stories)
         translation_notice = (translate_hits(self.translator, hits, request.translate,
                                              ranking.terms) if request.translate else "")
         return SearchResponse(
@@ -242,7 +269,7 @@ class Searcher:
             per_page=per_page, notices=notices, hits=hits,
             facets=self.facets(index, request, ranking, results), generation=index.generation,
             seconds=time.perf_counter() - started, also_searched=ranking.translation.texts,
-            translation_notice=translation_notice, group=request.group,
+            translation_notice=translation_notice, group=request.group, stories=request.stories,
             total_documents=len(results.groups),
             total_passages=(ranking.keyword_total if request.mode == "keyword"
                             else len(results.ranked)),
@@ -260,12 +287,16 @@ class Searcher:
         return cfg.candidates if mode == "hybrid" else cfg.max_results
 
     def page(self, index: Index, ranking: Ranking, results: ResultSet, group: str, page: int,
-             per_page: int) -> tuple[int, list[Hit]]:
-        """What the grouping pages over (documents or passages) and the page's hits."""
+             per_page: int, stories: str = "all") -> tuple[int, list[Hit]]:
+        """What the grouping pages over (documents, documents less those of a story shown
+        above, or passages) and the page's hits."""
         start = (page - 1) * per_page
         if group == "document":
-            return (len(results.groups),
-                    self.document_hits(index, ranking, results, start, per_page))
+            groups = results.stories if stories == "group" else results.groups
+            hits = self.document_hits(index, ranking, groups, results, start, per_page)
+            if stories == "group":
+                self.add_stories(index, hits)
+            return len(groups), hits
         window = results.ranked[start:start + per_page]
         return len(results.ranked), self.hits(index, ranking, window, start + 1)
 
@@ -298,12 +329,12 @@ class Searcher:
             out[name] = facet_counts(counted, name, request.group == "document")
         return out
 
-    def document_hits(self, index: Index, ranking: Ranking, results: ResultSet, start: int,
-                      count: int) -> list[Hit]:
+    def document_hits(self, index: Index, ranking: Ranking, groups: list[Group],
+                      results: ResultSet, start: int, count: int) -> list[Hit]:
         """Hits for documents start+1..start+count: each its best passage, with the number of
         its matching passages and the next best of them (`more`, without semantic sentences:
         embedding each one's sentences would cost more than the page)."""
-        groups = results.groups[start:start + count]
+        groups = groups[start:start + count]
         best = self.records(index, ranking, [g.best for g in groups])
         others = [f for g in groups for f in g.passages[1:1 + MORE_SHOWN]]
         more = self.records(index, ranking, others, meaning=False)
@@ -361,8 +392,21 @@ class Searcher:
                 title=doc.title, source=doc.source, kind=doc.kind, published=doc.published,
                 language=passage.language, section=passage.section,
                 passage_id=passage.passage_id, ordinal=passage.ordinal, text=passage.text,
-                snippet=snippet, matched_by=item.matched_by, ranks=dict(item.ranks))
+                snippet=snippet, matched_by=item.matched_by, ranks=dict(item.ranks),
+                names=index.facts.mentions["name"].labels_of(item.row),
+                figures=index.facts.mentions["figure"].labels_of(item.row),
+                story_id=doc.story_id, story_role=doc.story_role)
         return hits
+
+    @staticmethod
+    def add_stories(index: Index, hits: list[Hit]) -> None:
+        """Each hit's story: the other documents telling it (`StoryMember`)."""
+        for hit in hits:
+            members = [d for d in index.store.story(hit.story_id) if d.doc_id != hit.doc_id]
+            first = date_span(hit.published)[0]
+            hit.story = [StoryMember(
+                d.doc_id, d.title, d.source, d.language, d.published, d.story_role,
+                day_difference(date_span(d.published)[0], first)) for d in members]
 
     @staticmethod
     def by_date(index: Index, fused: list[Fused], newest: bool) -> list[Fused]:

@@ -48,6 +48,16 @@ def check_group(group: str | None, default: str = GROUPS[0]) -> str:
     return group
 
 
+STORIES = ("group", "all")  # a story's documents under its best one, or each on its own
+
+
+def check_stories(stories: str | None) -> str:
+    stories = (stories or STORIES[0]).strip().lower()
+    if stories not in STORIES:
+        raise InvalidParameter("stories", f"must be one of {', '.join(STORIES)}")
+    return stories
+
+
 def check_int(name: str, value, default: int, lo: int, hi: int) -> int:
     if value in (None, ""):
         return default
@@ -62,7 +72,8 @@ def check_int(name: str, value, default: int, lo: int, hi: int) -> int:
 
 def check_filters(filters: Filters, config: Config) -> Filters:
     for name, values in (("lang", filters.languages), ("kind", filters.kinds),
-                         ("source", filters.sources)):
+                         ("source", filters.sources), ("name", filters.names),
+                         ("figure", filters.figures)):
         if len(values) > MAX_FILTER_VALUES:
             raise InvalidParameter(name, f"at most {MAX_FILTER_VALUES} values")
         if any(len(v) > MAX_FILTER_CHARS for v in values):
@@ -84,4 +95,6 @@ def check_filters(filters: Filters, config: Config) -> Filters:
     return Filters(languages=languages,
                    kinds=[v.strip().lower() for v in filters.kinds if v.strip()],
                    sources=[v.strip() for v in filters.sources if v.strip()],
-                   date_from=dates["date_from"], date_to=dates["date_to"])
+                   date_from=dates["date_from"], date_to=dates["date_to"],
+                   names=[v.strip() for v in filters.names if v.strip()],
+                   figures=[v.strip() for v in filters.figures if v.strip()])

@@ -2,11 +2,14 @@
 counts and highlighted terms for the same queries and filters on the seed corpus."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from indexer.config import load_config
 from indexer.index.build import build_index
+from indexer.index.keyword.analyzers import analyze
 from indexer.index.reader import IndexHandle
+from indexer.ingest.names import name_key
 from indexer.models import Filters
 from indexer.search.searcher import Searcher
 from indexer.translate.backends import load_translator
@@ -20,6 +23,8 @@ QUERIES = [
     "(electric OR elettrici) AND battery", "title:Leapmotor", "section:Appendix",
     "section:energy", "dell'auto", "l'azienda", "Questo traguardo", "C11", "T03",
     "energia AND NOT carbone", "zzzqqq", "greenhouse gas", "produzione",
+    "name:Stellantis", 'name:"Zhu Jiangming"', "name:leap*", "name:Stellantis AND batteries",
+    "Leapmotor NOT name:Stellantis", "figure:2023", 'name:"No Such Name"',
 ]
 FILTERS = [
     Filters(),
@@ -29,6 +34,9 @@ FILTERS = [
     Filters(date_from="2025", date_to="2025"),
     Filters(date_to="2022-06-15"),
     Filters(kinds=["news", "press-release"], date_from="2023-06"),
+    Filters(names=["Stellantis"]),
+    Filters(names=["Zhu Jiangming", "Stellantis"], languages=["en"]),
+    Filters(figures=["2023"]),
 ]
 
 
@@ -100,3 +108,24 @@ def test_similar_ranking(engines):
         assert tops[0][0] == tops[1][0], query
         overlaps.append(len(set(tops[0]) & set(tops[1])) / 10)
     assert sum(overlaps) / len(overlaps) >= 0.7, overlaps
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_name_finds_exactly_the_passages_naming_it(engines, engine):
+    """`name:` and a name filter find the passages whose extracted names include it,
+    however the name is cased, and highlight its words."""
+    index, searcher = engines[engine]
+    naming = index.facts.mentions["name"]
+    for name in ("Zhu Jiangming", "Stellantis"):
+        expected = set(np.flatnonzero(naming.mask([name_key(name)], len(index.facts))).tolist())
+        assert expected, name
+        for query in (f'name:"{name}"', f'name:"{name.upper()}"'):
+            found = index.keyword.search(searcher.reader.parse(query).tree, Filters(), 1000)
+            assert {h.row for h in found.hits} == expected, query
+            assert found.terms["en"] >= set(analyze("en", name))
+        filtered = index.keyword.search(searcher.reader.parse("Leapmotor").tree,
+                                        Filters(names=[name]), 1000)
+        assert filtered.hits and {h.row for h in filtered.hits} <= expected
+    prefixed = index.keyword.search(searcher.reader.parse("name:stell*").tree, Filters(), 1000)
+    assert {h.row for h in prefixed.hits} >= expected
+    assert all(t.startswith("stell") for t in prefixed.terms["en"])

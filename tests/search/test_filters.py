@@ -1,5 +1,5 @@
-"""Filters that filter: random combinations of language, kind, source and date range
-(full and partial dates, open ends) over a real index of documents dated by year, by
+"""Filters that filter: random combinations of language, kind, source, names and date
+range (full and partial dates, open ends) over a real index of documents dated by year, by
 month, by day and undated. In every mode each hit satisfies the filter, the total is
 the number of hits reachable by paging, facet counts are the hits they stand for (a
 facet's counts with its own filter left out: each is the total of picking that value
@@ -30,6 +30,7 @@ DATES = ["", "2022-06", "2022-06-15", "2023", "2023-02", "2023-02-28", "2024", "
          "2024-02-29", "2024-12-31", "2025", "2025-01"]
 KINDS = ["news", "press-release", "disclosure"]
 SOURCES = ["Corriere", "Reuters", "Il Sole"]
+PEOPLE = ["Giulia Rossi", "Marco Bianchi", "Anna Verdi", "Luca Neri", "Sara Gialli"]
 MODES = ("keyword", "semantic", "hybrid")
 EN = ("The harbour authority approved the zefiro wind project after a long public hearing, "
       "and the regional council said the turbines would be installed next spring.")
@@ -37,9 +38,15 @@ IT = ("L'autorità portuale ha approvato il progetto eolico zefiro dopo una lung
       "pubblica, e il consiglio regionale ha detto che le turbine saranno installate.")
 
 
+def _people(i: int) -> list[str]:
+    """Who article i names: one or two of PEOPLE."""
+    return sorted({PEOPLE[i % 5], PEOPLE[i % 3]})
+
+
 def _article(i: int) -> dict:
     text, lang = (EN, "en") if i % 2 == 0 else (IT, "it")
-    return {"id": f"a{i}", "title": f"Zefiro {lang} report {i}", "text": f"{text} Item {i}.",
+    said = " and ".join(_people(i)) + (" welcomed it." if lang == "en" else " hanno commentato.")
+    return {"id": f"a{i}", "title": f"Zefiro {lang} report {i}", "text": f"{text} {said} Item {i}.",
             "date": DATES[i % len(DATES)], "kind": KINDS[i % len(KINDS)],
             "source": SOURCES[(i // 2) % len(SOURCES)]}
 
@@ -64,6 +71,7 @@ def dated(tmp_path_factory, embedder):
 def _matches(filters: Filters, passage, doc) -> bool:
     bounds = filter_span(filters.date_from, filters.date_to)
     return ((not filters.languages or passage.language in filters.languages)
+            and (not filters.names or set(filters.names) & set(_people(int(doc.doc_id[1:]))))
             and (not filters.kinds or doc.kind in filters.kinds)
             and (not filters.sources or doc.source in filters.sources)
             and (bounds is None or span_in_range(date_span(doc.published), bounds)))
@@ -79,6 +87,7 @@ filter_sets = st.builds(
     languages=st.lists(st.sampled_from(["en", "it"]), unique=True, max_size=2),
     kinds=st.lists(st.sampled_from(KINDS + ["encyclopedia"]), unique=True, max_size=2),
     sources=st.lists(st.sampled_from(SOURCES + ["Nobody"]), unique=True, max_size=2),
+    names=st.lists(st.sampled_from(PEOPLE + ["Nobody Here"]), unique=True, max_size=2),
     date_from=partial_dates, date_to=partial_dates)
 
 
@@ -107,17 +116,27 @@ def test_every_mode_honours_random_filters(dated, filters):
             assert _matches(filters, passages[hit.passage_id], docs[hit.doc_id]), \
                 (mode, filters, hit.published, hit.language, hit.kind, hit.source)
         assert r.total == len(r.hits) == r.total_documents, (mode, filters, r.total, len(r.hits))
+        for hit in r.hits:
+            assert hit.names == _people(int(hit.doc_id[1:])), hit.names
         for facet, field in FILTER_FIELDS.items():
-            counted = Counter(getattr(h, facet) for h in r.hits)
             picked = getattr(filters, field)  # a picked facet also counts the other values
+            counted = Counter(v for h in r.hits for v in _values(h, facet)
+                              if not picked or v in picked)
             shown = {v: n for v, n in r.facets[facet] if not picked or v in picked}
             assert shown == dict(counted), (mode, facet, r.facets[facet])
         if mode == "keyword":
             assert {h.passage_id for h in r.hits} == expected, (filters, r.total, len(expected))
 
 
+def _values(hit, facet: str) -> list[str]:
+    """The hit's values of a facet: one, or the names (figures) it mentions."""
+    if facet in ("name", "figure"):
+        return hit.names if facet == "name" else hit.figures
+    return [getattr(hit, facet)]
+
+
 FACET_VALUES = {"language": ["en", "it"], "kind": KINDS + ["encyclopedia"],
-                "source": SOURCES + ["Nobody"]}
+                "source": SOURCES + ["Nobody"], "name": PEOPLE + ["Nobody Here"]}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
