@@ -14,8 +14,9 @@ from .state import searcher
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 HIT_FIELDS = ("rank", "score", "doc_id", "title", "source", "kind", "published", "language",
-              "section", "passage_id", "text", "snippet", "matched_by", "ranks")
-DOCUMENT_FIELDS = ("doc_id", "title", "source", "kind", "published")
+              "section", "passage_id", "text", "snippet", "matched_by", "ranks", "names", "figures",
+              "story_id", "story_role")
+DOCUMENT_FIELDS = ("doc_id", "title", "source", "kind", "published", "story_id", "story_role")
 MORE_FIELDS = tuple(k for k in HIT_FIELDS if k not in DOCUMENT_FIELDS)  # a document's other hits
 
 
@@ -24,6 +25,8 @@ def _hit(hit: Hit, req: SearchRequest) -> dict:
     if req.group == "document":
         out |= {"passages": hit.passages,
                 "more": [{k: getattr(m, k) for k in MORE_FIELDS} for m in hit.more]}
+        if req.stories == "group":
+            out["story"] = [asdict(m) for m in hit.story]
     return out | ({"translation": hit.translation} if req.translate else {})
 
 
@@ -64,6 +67,11 @@ def document(doc_id: str):
     return jsonify({
         "doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "kind": doc.kind,
         "published": doc.published, "url": doc.url, "language": doc.language, "text": doc.text,
+        "story_id": doc.story_id, "story_role": doc.story_role,
+        "story": [{"doc_id": d.doc_id, "title": d.title, "source": d.source,
+                   "language": d.language, "published": d.published, "role": d.story_role}
+                  for d in index.store.story(doc.story_id) if d.doc_id != doc.doc_id],
+        "mentions": [asdict(m) for m in index.store.mentions_of(doc_id)],
         "passages": [{"passage_id": p.passage_id, "ordinal": p.ordinal, "section": p.section,
                       "start": p.start, "end": p.end, "language": p.language}
                      for p in index.store.passages_of(doc_id)],

@@ -7,7 +7,7 @@ from indexer.config import Config
 from indexer.models import Filters
 from indexer.search.searcher import SearchRequest
 from indexer.search.validation import (InvalidParameter, check_filters, check_group, check_int,
-                                       check_mode, check_sort)
+                                       check_mode, check_sort, check_stories)
 
 from .reader_prefs import check_translate, check_xlang
 
@@ -30,11 +30,13 @@ def search_request(args: MultiDict, config: Config) -> SearchRequest:
     filters = check_filters(Filters(
         languages=_values(args, "lang"), kinds=_values(args, "kind"),
         sources=args.getlist("source"), date_from=args.get("date_from", ""),
-        date_to=args.get("date_to", "")), config)
+        date_to=args.get("date_to", ""), names=args.getlist("name"),
+        figures=args.getlist("figure")), config)
     return SearchRequest(
         query=query, mode=check_mode(args.get("mode"), config), filters=filters,
         page=check_int("page", args.get("page"), 1, 1, 1_000_000),
         per_page=check_int("per_page", args.get("per_page"), s.per_page, 1, s.max_per_page),
         xlang=check_xlang(args.getlist("xlang")),
         translate=check_translate(args.get("translate"), config),
-        sort=check_sort(args.get("sort")), group=check_group(args.get("group")))
+        sort=check_sort(args.get("sort")), group=check_group(args.get("group")),
+        stories=check_stories(args.get("stories")))

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from indexer.dates import date_span, day_difference
 from indexer.search.validation import InvalidParameter, check_int
 
 from .document_translation import translate_window, window_start
-from .documents import segments
+from .documents import name_search, segments, top_names
 from .params import search_request
 from .reader_prefs import reader_language
 from .state import searcher
@@ -15,7 +16,10 @@ from .state import searcher
 bp = Blueprint("views", __name__)
 
 LANGUAGE_NAMES = {"en": "English", "it": "Italiano"}
-FACET_PARAMS = {"language": "lang", "kind": "kind", "source": "source"}
+FACET_PARAMS = {"language": "lang", "kind": "kind", "source": "source", "name": "name",
+                "figure": "figure"}
+FACET_TITLES = {"language": "Language", "kind": "Kind", "source": "Source", "name": "Names",
+                "figure": "Figures"}
 # The search box's examples; each finds something in the shipped corpus (a test checks).
 EXAMPLE_QUERIES = ("veicoli elettrici", '"energy use"', "title:milione")
 
@@ -39,6 +43,15 @@ def _toggle(args: MultiDict, param: str, value: str) -> str:
     return _url_with(args, **{param: values, "page": None})
 
 
+@bp.app_template_filter("days_after")
+def days_after(days: int) -> str:
+    """A story member's date against the hit's: "same day", "2 days later", "1 day earlier"."""
+    if days == 0:
+        return "same day"
+    n = abs(days)
+    return f"{n} day{'s' if n != 1 else ''} {'later' if days > 0 else 'earlier'}"
+
+
 def _reader_language(s) -> str:
     """The reader's target language ('' when translation is off or configured away)."""
     return reader_language(request, s.config) if s.config.translation.backend != "none" else ""
@@ -49,7 +62,7 @@ def search():
     s = searcher()
     args = request.args
     context = dict(args=args, languages=s.config.corpus.languages, language_names=LANGUAGE_NAMES,
-                   facet_params=FACET_PARAMS, examples=EXAMPLE_QUERIES, toggle=lambda p, v: _toggle(args, p, v),
+                   facet_params=FACET_PARAMS, facet_titles=FACET_TITLES, examples=EXAMPLE_QUERIES, toggle=lambda p, v: _toggle(args, p, v),
                    url_with=lambda **c: _url_with(args, **c), response=None, error=None,
                    mode=args.get("mode") or s.config.search.default_mode,
                    translator=s.translator, reader_language=_reader_language(s),
@@ -85,6 +98,10 @@ def document(doc_id: str):
     except ValueError:
         hit = None
     passages = index.store.passages_of(doc_id)
+    mentions = index.store.mentions_of(doc_id)
+    first = date_span(doc.published)[0]
+    story = [(d, day_difference(date_span(d.published)[0], first))
+             for d in index.store.story(doc.story_id) if d.doc_id != doc.doc_id]
     window = None
     if "translate" in request.args and reader_lang:
         size = s.config.translation.document_window
@@ -93,7 +110,8 @@ def document(doc_id: str):
         window = translate_window(s.translator, passages, reader_lang, start, size, terms,
                                   doc.title)
     return render_template("document.html", doc=doc, query=query, hit=hit,
-                           segments=segments(doc, passages, terms),
+                           segments=segments(doc, passages, terms, mentions),
+                           names=top_names(mentions), story=story, name_search=name_search,
                            language_names=LANGUAGE_NAMES, reader_language=reader_lang,
                            languages=s.config.corpus.languages, translator=s.translator,
                            window=window)

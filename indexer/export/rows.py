@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("newsdesk")
 
 COLUMNS = ("query", "rank", "score", "matched_by", "doc_id", "passage_id", "title", "source",
-           "kind", "published", "language", "section", "text", "snippet",
+           "kind", "published", "language", "section", "text", "snippet", "names", "figures",
+           "story_id",
            "translated_snippet", "translation_language", "permalink", "exported_at")
 NUMERIC_COLUMNS = frozenset({"rank", "score"})
 NO_HIT = "none"  # matched_by of the row standing for a batch query without hits
@@ -68,6 +69,8 @@ class RowBuilder:
                 "passage_id": hit.passage_id, "title": hit.title, "source": hit.source,
                 "kind": hit.kind, "published": hit.published, "language": hit.language,
                 "section": hit.section, "text": hit.text, "snippet": marked_text(runs),
+                "names": "; ".join(hit.names), "figures": "; ".join(hit.figures),
+                "story_id": hit.story_id,
                 "translated_snippet": "", "translation_language": "",
                 "permalink": self.permalink(query, hit), "exported_at": self.exported_at,
             }, runs))

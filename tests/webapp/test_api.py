@@ -3,7 +3,8 @@ import requests
 
 
 HIT_KEYS = {"rank", "score", "doc_id", "title", "source", "kind", "published", "language",
-            "section", "passage_id", "text", "snippet", "matched_by", "ranks"}
+            "section", "passage_id", "text", "snippet", "matched_by", "ranks", "names", "figures",
+            "story_id", "story_role"}
 
 
 def test_search_api_shape_over_http(live_server):
@@ -20,6 +21,7 @@ def test_search_api_shape_over_http(live_server):
     assert hit["doc_id"] == "001_c78aecbcbfb51514" and hit["language"] == "it"
     assert "<mark>" in hit["snippet"] and "<mark>" not in hit["text"]
     assert hit["matched_by"] == "keyword" and hit["ranks"] == {"keyword": 1}
+    assert "Leapmotor" in hit["names"] and hit["story_id"] and hit["story_role"] == "first"
     newest = requests.get(f"{live_server}/api/search", timeout=30,
                           params={"q": "Leapmotor", "mode": "keyword", "sort": "newest"}).json()
     assert newest["sort"] == "newest" and newest["hits"][0]["published"] == "2025"

@@ -76,7 +76,8 @@ def test_the_api_groups_by_document_with_both_totals(client):
                   if h["doc_id"] == REPORT)
     assert report["passages"] > 200 and len(report["more"]) == 3
     assert set(report["more"][0]) == {"rank", "score", "language", "section", "passage_id",
-                                      "text", "snippet", "matched_by", "ranks"}
+                                      "text", "snippet", "matched_by", "ranks", "names",
+                                      "figures"}
 
 
 @pytest.mark.parametrize("group", ["foo", "documents", "passages"])
