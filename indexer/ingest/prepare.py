@@ -90,7 +90,11 @@ def prepare(src: SourceDocument, detector: LanguageDetector, min_words: int,
             language if len(spans) == 1
             else detector.detect(text[span.start:span.end], fallback=language))
             for span in spans]
-        _assign(extract_mentions(text, language), passages)
+        try:
+            _assign(extract_mentions(text, language), passages)
+        except Exception as exc:  # names are an extra: index the document without them
+            note = f"names and figures not extracted: {exc!r}"
+            src = replace(src, warning=f"{src.warning}; {note}" if src.warning else note)
         title = _title(src, blocks)
         return PreparedDocument(replace(src, raw=""), title, text,
                                 text_hash(" ".join(text.split()).lower()), language, passages,
