@@ -9,6 +9,7 @@ from indexer.search.searcher import Hit, SearchRequest
 from indexer.search.timeline import Timeline
 
 from .params import search_request
+from .views import STORY_LISTED
 from .state import searcher
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -26,7 +27,7 @@ def _hit(hit: Hit, req: SearchRequest) -> dict:
         out |= {"passages": hit.passages,
                 "more": [{k: getattr(m, k) for k in MORE_FIELDS} for m in hit.more]}
         if req.stories == "group":
-            out["story"] = [asdict(m) for m in hit.story]
+            out |= {"story": [asdict(m) for m in hit.story], "story_others": hit.story_others}
     return out | ({"translation": hit.translation} if req.translate else {})
 
 
@@ -64,13 +65,15 @@ def document(doc_id: str):
     doc = index.store.document(doc_id)
     if doc is None:
         abort(404, description=f"no document with id {doc_id!r}")
+    members, size = index.store.story(doc.story_id, STORY_LISTED + 1)
     return jsonify({
         "doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "kind": doc.kind,
         "published": doc.published, "url": doc.url, "language": doc.language, "text": doc.text,
         "story_id": doc.story_id, "story_role": doc.story_role,
         "story": [{"doc_id": d.doc_id, "title": d.title, "source": d.source,
                    "language": d.language, "published": d.published, "role": d.story_role}
-                  for d in index.store.story(doc.story_id) if d.doc_id != doc.doc_id],
+                  for d in members if d.doc_id != doc.doc_id][:STORY_LISTED],
+        "story_others": max(0, size - 1),
         "mentions": [asdict(m) for m in index.store.mentions_of(doc_id)],
         "passages": [{"passage_id": p.passage_id, "ordinal": p.ordinal, "section": p.section,
                       "start": p.start, "end": p.end, "language": p.language}

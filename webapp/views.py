@@ -18,6 +18,7 @@ bp = Blueprint("views", __name__)
 LANGUAGE_NAMES = {"en": "English", "it": "Italiano"}
 FACET_PARAMS = {"language": "lang", "kind": "kind", "source": "source", "name": "name",
                 "figure": "figure"}
+STORY_LISTED = 100  # a story's other documents listed on a document's page
 FACET_TITLES = {"language": "Language", "kind": "Kind", "source": "Source", "name": "Names",
                 "figure": "Figures"}
 # The search box's examples; each finds something in the shipped corpus (a test checks).
@@ -100,8 +101,9 @@ def document(doc_id: str):
     passages = index.store.passages_of(doc_id)
     mentions = index.store.mentions_of(doc_id)
     first = date_span(doc.published)[0]
+    members, size = index.store.story(doc.story_id, STORY_LISTED + 1)
     story = [(d, day_difference(date_span(d.published)[0], first))
-             for d in index.store.story(doc.story_id) if d.doc_id != doc.doc_id]
+             for d in members if d.doc_id != doc.doc_id][:STORY_LISTED]
     window = None
     if "translate" in request.args and reader_lang:
         size = s.config.translation.document_window
@@ -111,7 +113,8 @@ def document(doc_id: str):
                                   doc.title)
     return render_template("document.html", doc=doc, query=query, hit=hit,
                            segments=segments(doc, passages, terms, mentions),
-                           names=top_names(mentions), story=story, name_search=name_search,
+                           names=top_names(mentions), story=story, story_others=max(0, size - 1),
+                           name_search=name_search,
                            language_names=LANGUAGE_NAMES, reader_language=reader_lang,
                            languages=s.config.corpus.languages, translator=s.translator,
                            window=window)

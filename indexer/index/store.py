@@ -188,14 +188,19 @@ class Store:
             'SELECT start, "end", text, kind FROM mentions WHERE doc_id = ? '
             "ORDER BY start", (doc_id,))]
 
-    def story(self, story_id: str) -> list[Document]:
-        """The documents of a story (without their text), first published first."""
+    def story(self, story_id: str, limit: int = -1) -> tuple[list[Document], int]:
+        """Up to `limit` documents of a story (without their text), first published first,
+        and how many it has."""
         if not story_id:
-            return []
+            return [], 0
         columns = _DOC_COLUMNS.replace("text,", "'' AS text,")
-        return [Document(*row) for row in self._db.execute(
+        docs = [Document(*row) for row in self._db.execute(
             f"SELECT {columns} FROM documents WHERE story_id = ? ORDER BY date_start = 0, "
-            "date_start, rowid", (story_id,))]
+            "date_start, rowid LIMIT ?", (story_id, limit))]
+        if limit < 0 or len(docs) < limit:
+            return docs, len(docs)
+        return docs, self._db.execute("SELECT count(*) FROM documents WHERE story_id = ?",
+                                      (story_id,)).fetchone()[0]
 
     def passage_doc_ids(self) -> dict[str, str]:
         """passage id -> document id, for every passage (evaluation maps hits to documents)."""

@@ -32,6 +32,7 @@ from .vector_floor import SemanticFloor
 FACETS = FACET_FIELDS + MENTION_KINDS  # language, kind, source, name, figure: in this order
 UNDETERMINED = "und"  # a query too short or too mixed to tell its language
 MORE_SHOWN = 3  # a document's other matching passages shown under its best one
+STORY_SHOWN = 8  # a story's other documents listed under its best hit
 
 
 @dataclass
@@ -85,8 +86,10 @@ class Hit:
     figures: list[str] = field(default_factory=list)
     story_id: str = ""  # the document's story (index/stories.py)
     story_role: str = ""
-    # grouped by story: the story's other documents, first published first
+    # grouped by story: the story's other documents, first published first (up to
+    # STORY_SHOWN of them), and how many there are
     story: list[StoryMember] = field(default_factory=list)
+    story_others: int = 0
     passages: int = 1  # grouped by document: the document's matching passages
     more: list[Hit] = field(default_factory=list)  # grouped: the next best, up to MORE_SHOWN
 
@@ -402,11 +405,13 @@ class Searcher:
     def add_stories(index: Index, hits: list[Hit]) -> None:
         """Each hit's story: the other documents telling it (`StoryMember`)."""
         for hit in hits:
-            members = [d for d in index.store.story(hit.story_id) if d.doc_id != hit.doc_id]
+            members, size = index.store.story(hit.story_id, STORY_SHOWN + 1)
             first = date_span(hit.published)[0]
             hit.story = [StoryMember(
                 d.doc_id, d.title, d.source, d.language, d.published, d.story_role,
-                day_difference(date_span(d.published)[0], first)) for d in members]
+                day_difference(date_span(d.published)[0], first))
+                for d in members if d.doc_id != hit.doc_id][:STORY_SHOWN]
+            hit.story_others = max(0, size - 1)
 
     @staticmethod
     def by_date(index: Index, fused: list[Fused], newest: bool) -> list[Fused]:
