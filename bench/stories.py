@@ -42,11 +42,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchlib import ROOT, SHARED, read_jsonl
+from benchlib import ROOT, SHARED, built_index, read_jsonl
 
-from indexer.config import load_config
 from indexer.index import generations
-from indexer.index.build import build_index
 from indexer.index.stories import (LinkRule, StoryDoc, candidate_pairs, days_between,
                                    document_vectors, group_stories)
 from indexer.ingest.evidence import evidence_of
@@ -242,21 +240,6 @@ def make_archive(work: Path, words: int) -> list[Article]:
                 fh.write(json.dumps(a.record(), ensure_ascii=False) + "\n")
     labels.write_text(json.dumps([a.__dict__ for a in articles], ensure_ascii=False))
     return articles
-
-
-def built_index(work: Path) -> Path:
-    """The generation of the bench archive's index under `work` (built if missing)."""
-    config_path = work / "config.toml"
-    if not config_path.exists():
-        config_path.write_text('[corpus]\npaths = ["archive"]\n[index]\npath = "index"\n'
-                               '[embedder]\nworkers = 1\n')
-    config = load_config(config_path)
-    if generations.current_name(config.index_path) is None:
-        started = time.perf_counter()
-        report = build_index(config, progress=True)
-        print(f"built the index: {report.documents} documents, {report.passages} passages in "
-              f"{time.perf_counter() - started:.0f} s")
-    return generations.current_dir(config.index_path)
 
 
 # ---------------------------------------------------------------- reading the index
@@ -617,7 +600,7 @@ def main() -> int:
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     articles = make_archive(args.work, args.words)
-    gen = built_index(args.work)
+    gen = built_index(args.work, "archive", "[embedder]\nworkers = 1\n")[0]
     archive = load_archive(gen, articles)
     manifest = json.loads((gen / "manifest.json").read_text())
     rule = LinkRule()

@@ -28,12 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
-from benchlib import ROOT, percentile, read_jsonl
+from benchlib import ROOT, built_index, percentile, read_jsonl
 
-from indexer.config import load_config
-from indexer.index import ann, generations
+from indexer.index import ann
 from indexer.index.ann import AnnIndex
-from indexer.index.build import build_index
 from indexer.index.embedders import load_embedder
 from indexer.index.reader import Index
 from indexer.index.row_facts import RowFacts
@@ -48,16 +46,7 @@ def real_index(work: Path, words: int) -> tuple[Path, object]:
     if not corpus.exists():
         subprocess.run([sys.executable, str(ROOT.parent / "shared" / "bench" / "make_corpus.py"),
                         "--words", str(words), str(corpus)], check=True)
-    config_path = work / "config.toml"
-    if not config_path.exists():
-        config_path.write_text('[corpus]\npaths = ["corpus"]\n[index]\npath = "index"\n')
-    config = load_config(config_path)
-    if generations.current_name(config.index_path) is None:
-        started = time.perf_counter()
-        report = build_index(config, progress=True)
-        print(f"built the index: {report.passages} passages in "
-              f"{time.perf_counter() - started:.0f} s")
-    return generations.current_dir(config.index_path), config
+    return built_index(work, "corpus")
 
 
 def time_build(vectors_path: Path, dim: int, rows: int, extend: int, work: Path) -> dict:
