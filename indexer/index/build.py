@@ -189,7 +189,7 @@ class Builder:
         self.vectors.close()
         self.link_stories()
         docs, passages = self.store.language_counts()
-        self.store.close()
+        self.store.close(self.vectors.count)
         self.report.doc_languages, self.report.passage_languages = Counter(docs), Counter(passages)
         self.report.documents, self.report.passages = sum(docs.values()), sum(passages.values())
 

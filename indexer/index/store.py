@@ -57,10 +57,16 @@ def _passage(row) -> Passage:
     return Passage(pid, doc_id, ordinal, section, start, end, lang, text, text_hash, r)
 
 
+def mentions_path(store_path: Path, kind: str) -> Path:
+    """The file of one kind's mentions per row, beside the store (row_facts.Mentions)."""
+    return store_path.with_name(f"mentions-{kind}.npz")
+
+
 class StoreWriter:
     """Writes a new store, or (`existing=True`) changes a copy of a live one."""
 
     def __init__(self, path: Path, existing: bool = False):
+        self.path = path
         self._db = sqlite3.connect(path)
         self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                                + ("" if existing else SCHEMA) + DOCUMENT_INDEXES)
@@ -130,9 +136,17 @@ class StoreWriter:
         self._db.executemany("UPDATE documents SET story_id = ?, story_role = ? WHERE doc_id = ?",
                              [(sid, role, doc_id) for doc_id, (sid, role) in stories.items()])
 
-    def close(self):
+    def close(self, rows: int):
+        """Finish the store, and write each kind's mentions of the vector file's `rows`."""
         self._db.executescript(PASSAGE_INDEXES)
         self._db.commit()
+        for kind in MENTION_KINDS:
+            labels = {key: text for key, text, _ in self._db.execute(  # first display form
+                "SELECT key, text, min(rowid) FROM mentions WHERE kind = ? GROUP BY key",
+                (kind,))}
+            pairs = self._db.execute("SELECT DISTINCT row, key FROM mentions WHERE kind = ? "
+                                     "ORDER BY row", (kind,))
+            Mentions.of(rows, labels, pairs).save(mentions_path(self.path, kind))
         self._db.close()
 
 
@@ -229,16 +243,8 @@ class Store:
                 columns[name][at] = (np.asarray([v or 0 for v in column]) if name.startswith("date")
                                      else np.asarray(column, dtype=object))
             columns["alive"][at] = True
-        return RowFacts(columns, self._mentions(rows))
-
-    def _mentions(self, rows: int) -> dict[str, Mentions]:
-        """Each kind's mentions of every row, for facets and filters (row_facts.Mentions)."""
-        out = {}
-        for kind in MENTION_KINDS:
-            cursor = self._db.execute("SELECT row, key, text FROM mentions WHERE kind = ? "
-                                      "ORDER BY row", (kind,))
-            out[kind] = Mentions.of(rows, cursor)
-        return out
+        return RowFacts(columns, {kind: Mentions.load(mentions_path(self.path, kind))
+                                  for kind in MENTION_KINDS})
 
     def close(self):
         db = getattr(self._local, "db", None)
