@@ -74,6 +74,105 @@ def test_an_acronym_spelled_out_in_common_words_is_a_term():
 def test_italian_elision_is_not_part_of_the_name():
     text = "La crescita dell'Europa dipende dall’Unione Europea e da l'Italia."
     assert names(text, "it") == ["Europa", "Unione Europea", "Italia"]
+    assert names("Dell'Europa si parla. Nell’Unione Europea cresce.", "it") == [
+        "Europa", "Unione Europea"]
+
+
+def test_an_elided_word_before_a_lower_case_one_is_no_name():
+    """A name begins with a capital (or a digit) once any elision is stripped."""
+    text = "L'autorità portuale ha approvato il progetto. Marco Bianchi ha commentato."
+    for language in ("it", "en", "fr"):
+        assert names(text, language) == ["Marco Bianchi"]
+    text = ("Il porto di Genova. Dov'è Marco Bianchi? C'è chi dice Tutt'altro, Nell'anno e "
+            "Un'autorità.")
+    assert names(text, "it") == ["Genova", "Marco Bianchi"]
+    assert names("Ieri, L'autorità e Dell'anno scorso.", "en") == []
+    # but an elided capital stays: a name (L'Oréal, Sant'Anna) or the name after it (Europa)
+    assert names("Il marchio L'Oréal e la chiesa di Sant'Anna.", "it") == ["L'Oréal", "Sant'Anna"]
+    assert names("Sales of L'Oreal, Macy's and the airport of Sana'a rose.") == [
+        "L'Oreal", "Macy", "Sana'a"]
+    for language in ("it", "en"):
+        for m in extract_mentions("l'autorità, dell'ente, un'altra, L’efficienza. Zhu Jiangming",
+                                  language):
+            assert m.text[0].isupper() or m.text[0].isdigit(), m
+
+
+def test_words_in_capitals_are_shouting_unless_the_text_gives_them_as_names():
+    text = ("Contribution to SDGs\n\n8 DECENT WORK AND ECONOMIC GROWTH | 16 PEACE, JUSTICE AND "
+            "STRONG INSTITUTIONS\n\nCONTENTS\n\nGRI STANDARD/ OTHER SOURCE | DISCLOSURE | Page")
+    assert names(text) == ["SDGs", "GRI"]
+    # an acronym in running text stays one, even where it spells a common word
+    assert names("È d’accordo con l’adesione a NATO e UE?", "it") == ["NATO", "UE"]
+    # a list of words in capitals spelling a label out is a list of terms
+    assert names("²⁴ 5S: SEIRI, SEITON, SEISO, SEIKETSU, SHITSUKE. It helps Leapmotor.") == [
+        "Leapmotor"]
+
+
+def test_numbers_ratings_and_short_codes_are_no_names_alone():
+    text = ("In Phase II the MSCI rating was AA and the C-IASI rating GGGG; models range from A0-C "
+            "class and pass the CP7 line, after World War II.")
+    assert names(text) == ["MSCI", "C-IASI", "World War II"]
+
+
+def test_a_term_with_its_version_is_a_name():
+    text = "The CTC 2.0 technology and LEAP 3.0 launched; 3S-Lab and 51Job joined. CTC is a term."
+    assert names(text)[:4] == ["CTC 2.0", "LEAP 3.0", "3S-Lab", "51Job"]
+
+
+def test_acronyms_glossed_in_common_words_are_terms():
+    text = ("Equipped with the AQS air quality management system, it is quiet. Kiken Yochi "
+            "training (KYT) helps; so does the Task Force on Climate-Related Financial Disclosures "
+            "(TCFD).")
+    assert names(text) == ["Task Force on Climate-Related Financial Disclosures", "TCFD"]
+
+
+def test_a_slash_splits_two_names_the_text_gives_alone():
+    text = ("It meets C-NCAP/E-NCAP standards. C-NCAP rates cars, E-NCAP too, with CNCERT/CC, in "
+            "a poll by Suffolk University/Boston Globe.")
+    assert names(text) == ["C-NCAP", "E-NCAP", "C-NCAP", "E-NCAP", "CNCERT/CC",
+                           "Suffolk University", "Boston Globe"]
+
+
+# A text long enough to tell that capitalises common words most of the time, as a report in
+# Title Case does
+_TOPICS = ("Product Quality, Customer Service, Corporate Governance, Risk Management, Supply "
+           "Chain Management, Information Security, Employee Training, Green Operation, Community "
+           "Investment, Energy Management, Water Management, Waste Management, Product Safety, "
+           "Quality Control, Climate Change, Emission Control and Employee Care")
+REPORT = f"This Report covers {_TOPICS}. We report on {_TOPICS} every year. "
+
+
+def test_a_reports_own_bodies_honours_and_descriptions_are_not_names():
+    assert names(REPORT) == []
+    text = REPORT + ("The Board of Directors, the Supervisory Board and the Labor Union of the "
+                     "Company met Leapmotor staff. The International Sustainability Standards "
+                     "Board and the Global Sustainability Standards Board (GSSB) replied.")
+    assert names(text) == ["Leapmotor", "International Sustainability Standards Board",
+                           "Global Sustainability Standards Board", "GSSB"]
+    text = REPORT + ("Leapmotor won titles as Zhejiang Outstanding Employer and Hangzhou Best "
+                     "Employer, and the Best Structure Award, in Zhejiang and Hangzhou.")
+    assert names(text) == ["Zhejiang", "Hangzhou", "Best Structure Award", "Zhejiang", "Hangzhou"]
+    text = REPORT + ("The C01 (Deluxe High-Tech Electric Sedan) follows the ISO 45001 "
+                     "Occupational Health and Safety Management System and the Golden Award of "
+                     "2024 French Design Award went to Leapmotor.")
+    assert names(text) == ["C01", "ISO 45001", "Golden Award of 2024 French Design Award",
+                           "Leapmotor"]
+    # in news, bodies of common words are names
+    assert names("Shares fell after the Federal Reserve Board met in Washington.") == [
+        "Federal Reserve Board", "Washington"]
+
+
+def test_the_name_after_a_titles_of_is_found():
+    text = REPORT + ("Leapmotor follows the Trademark Law of the People's Republic of China, the "
+                     "Law of the People's Republic of China on Prevention and Treatment of "
+                     "Infectious Diseases and the Action Plan for the Development of Zhejiang 415X "
+                     "Cluster.")
+    assert names(text) == ["People's Republic of China", "People's Republic of China"]
+
+
+def test_a_byline_label_is_not_part_of_the_name():
+    assert names("Il sistema è stato sviluppato in Cina.\n\nRedazione Fleetime\n\nFonte press "
+                 "Stellantis", "it") == ["Cina", "Fleetime", "Stellantis"]
 
 
 def test_possessive_is_dropped_from_the_display_form():
@@ -178,9 +277,10 @@ def test_precision_and_recall_on_the_news_seeds(whole):
 
 # The ESG report (004, two thirds of the gold names) is written in Title Case throughout:
 # policy titles, internal bodies, honours and technical terms that the labelling rules do
-# not count as names but capitalisation cannot tell from names. Measured overall (micro):
-# per passage P 0.66 R 0.89, whole document P 0.79 R 0.87 (bench/names_quality.py).
-FLOOR = {False: (0.64, 0.86), True: (0.78, 0.85)}
+# not count as names but capitalisation cannot always tell from names. Measured overall
+# (micro): per passage P 0.712 R 0.905, whole document P 0.904 R 0.896
+# (bench/names_quality.py); the floors sit just under.
+FLOOR = {False: (0.70, 0.89), True: (0.90, 0.89)}
 
 
 @pytest.mark.parametrize("whole", [False, True], ids=["per-passage", "whole-document"])
@@ -189,8 +289,38 @@ def test_precision_and_recall_on_all_seeds_do_not_regress(whole):
     assert overall["precision"] >= FLOOR[whole][0] and overall["recall"] >= FLOOR[whole][1], overall
 
 
-@pytest.mark.xfail(strict=True, reason="target not met on the ESG report (004): see FLOOR")
-@pytest.mark.parametrize("whole", [False, True], ids=["per-passage", "whole-document"])
+@pytest.mark.parametrize("whole", [
+    pytest.param(False, id="per-passage", marks=pytest.mark.xfail(
+        strict=True, reason="a passage alone shows too little of the ESG report (004): see FLOOR")),
+    pytest.param(True, id="whole-document")])
 def test_precision_and_recall_on_all_seeds_meet_the_target(whole):
+    """Whole documents are how indexing calls the extractor (ingest/prepare.py)."""
     overall = _bench().measure(whole=whole)["overall"]
     assert overall["precision"] >= 0.9 and overall["recall"] >= 0.8, overall
+
+
+# The held-out check: eight NTREX news articles labelled before the rules were tuned on the
+# seeds (tests/ingest/ntrex_names.toml). Measured P 0.851 R 0.830 (0.850 and 0.824 before).
+NTREX_FLOOR = (0.84, 0.82)
+
+
+def test_precision_and_recall_on_the_held_out_ntrex_articles_do_not_regress():
+    overall = _bench().measure_ntrex()
+    if overall is None:
+        pytest.skip("the NTREX texts (../shared/eval/ntrex_en_it) are not on this machine")
+    overall = overall["overall"]
+    assert (overall["precision"] >= NTREX_FLOOR[0]
+            and overall["recall"] >= NTREX_FLOOR[1]), overall
+
+
+def test_the_common_word_list_is_package_data():
+    from importlib import resources
+
+    import tomllib
+
+    words = resources.files("indexer.ingest").joinpath("common_words.txt")
+    assert words.is_file()
+    lines = words.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("#") and "ability" in lines and "abbastanza" in lines
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "common_words.txt" in config["tool"]["setuptools"]["package-data"]["indexer.ingest"]
