@@ -1,7 +1,8 @@
 """What names, figures and stories add to indexing: one archive built by a baseline
 revision (default: the last commit before them) and by this checkout, back to back.
 
-    python3 bench/index_cost.py [--words 1500000] [--baseline 7159b20] [--work /tmp/index-cost]
+    python3 bench/index_cost.py [--words 1500000] [--baseline 7159b20] [--repeats 1]
+                                [--work /tmp/index-cost]
 
 Makes the archive with ../shared/bench/make_corpus.py and a git worktree of the
 baseline, then times, each in a fresh child process running that revision's own
@@ -15,8 +16,9 @@ baseline, then times, each in a fresh child process running that revision's own
                      and story grouping
   current build      this checkout from scratch into a new folder, embedding every passage
 
-and prints seconds, passages/s, documents, the current/baseline ratio of the rebuilds and
-of the builds, and the story step's own seconds (from the build report). Both builds use
+and prints, per repeat (the four runs again, back to back), seconds, passages/s,
+documents, the story step's own seconds (from the build report), and the current/baseline
+ratio of the rebuilds and of the builds, then the medians of the ratios. Both builds use
 the shipped settings ([embedder] workers = one per core).
 """
 from __future__ import annotations
@@ -25,6 +27,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -68,6 +71,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--words", type=int, default=1500000)
     ap.add_argument("--baseline", default="7159b20")
+    ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--work", type=Path, default=Path("/tmp/index-cost"))
     args = ap.parse_args()
     work = args.work.resolve()
@@ -81,27 +85,32 @@ def main() -> None:
     if not baseline.exists():
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(baseline),
                         args.baseline], check=True, capture_output=True)
-    for folder in ("index-baseline", "index-current"):
-        shutil.rmtree(work / folder, ignore_errors=True)
     shared_index = write_config(work / "baseline.toml", corpus, work / "index-baseline")
     fresh_index = write_config(work / "current.toml", corpus, work / "index-current")
-    runs = {}
-    for name, code, config in (("baseline build", baseline, shared_index),
-                               ("baseline rebuild", baseline, shared_index),
-                               ("current rebuild", ROOT, shared_index),
-                               ("current build", ROOT, fresh_index)):
-        runs[name] = build(code, config)
-        print(f"{name}: {runs[name]['wall']:.1f} s", file=sys.stderr, flush=True)
-    print(f"\n{time.strftime('%Y-%m-%d')}, `--words {args.words}`, baseline {args.baseline}, "
-          f"load average before the last run {os.getloadavg()[0]:.2f}\n")
-    print("| run | s | passages/s | documents | passages | embedded | stories s | stories of 2+ |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, r in runs.items():
-        print(line(name, r))
-    rest = runs["current rebuild"]["wall"] / runs["baseline rebuild"]["wall"]
-    whole = runs["current build"]["wall"] / runs["baseline build"]["wall"]
-    print(f"\ncurrent / baseline: rest of a build (embeddings reused) {rest:.3f}, "
-          f"whole build from scratch {whole:.3f}")
+    print(f"{time.strftime('%Y-%m-%d')}, `--words {args.words}`, baseline {args.baseline}\n")
+    ratios = []
+    for repeat in range(1, args.repeats + 1):
+        for folder in ("index-baseline", "index-current"):
+            shutil.rmtree(work / folder, ignore_errors=True)
+        runs = {}
+        for name, code, config in (("baseline build", baseline, shared_index),
+                                   ("baseline rebuild", baseline, shared_index),
+                                   ("current rebuild", ROOT, shared_index),
+                                   ("current build", ROOT, fresh_index)):
+            runs[name] = build(code, config)
+            print(f"{name}: {runs[name]['wall']:.1f} s", file=sys.stderr, flush=True)
+        print(f"repeat {repeat} (load average after it {os.getloadavg()[0]:.2f})\n")
+        print("| run | s | passages/s | documents | passages | embedded | stories s "
+              "| stories of 2+ |")
+        print("|---|---|---|---|---|---|---|---|")
+        for name, r in runs.items():
+            print(line(name, r))
+        ratios.append((runs["current rebuild"]["wall"] / runs["baseline rebuild"]["wall"],
+                       runs["current build"]["wall"] / runs["baseline build"]["wall"]))
+        print(f"\ncurrent / baseline: rest of a build (embeddings reused) {ratios[-1][0]:.3f}, "
+              f"whole build from scratch {ratios[-1][1]:.3f}\n", flush=True)
+    rest, whole = (statistics.median(r[i] for r in ratios) for i in (0, 1))
+    print(f"median of {len(ratios)}: rest {rest:.3f}, whole build {whole:.3f}")
 
 
 if __name__ == "__main__":

@@ -1097,6 +1097,8 @@ class _NameFinder:
                 stop = m.start()
                 break
             bare = _ELIDED.sub("", piece, count=1) if self.italian else piece
+            if not bare:  # an elided article alone ("dell'")
+                continue
             if _function(bare):
                 inner_function = inner_function or bool(content)
             elif bare[:1].islower():
