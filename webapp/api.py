@@ -65,15 +65,15 @@ def document(doc_id: str):
     doc = index.store.document(doc_id)
     if doc is None:
         abort(404, description=f"no document with id {doc_id!r}")
-    members, size = index.store.story(doc.story_id, STORY_LISTED + 1)
+    others, count = index.store.story_others(doc.story_id, doc_id, STORY_LISTED)
     return jsonify({
         "doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "kind": doc.kind,
         "published": doc.published, "url": doc.url, "language": doc.language, "text": doc.text,
         "story_id": doc.story_id, "story_role": doc.story_role,
         "story": [{"doc_id": d.doc_id, "title": d.title, "source": d.source,
                    "language": d.language, "published": d.published, "role": d.story_role}
-                  for d in members if d.doc_id != doc.doc_id][:STORY_LISTED],
-        "story_others": max(0, size - 1),
+                  for d in others],
+        "story_others": count,
         "mentions": [asdict(m) for m in index.store.mentions_of(doc_id)],
         "passages": [{"passage_id": p.passage_id, "ordinal": p.ordinal, "section": p.section,
                       "start": p.start, "end": p.end, "language": p.language}

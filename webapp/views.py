@@ -101,9 +101,8 @@ def document(doc_id: str):
     passages = index.store.passages_of(doc_id)
     mentions = index.store.mentions_of(doc_id)
     first = date_span(doc.published)[0]
-    members, size = index.store.story(doc.story_id, STORY_LISTED + 1)
-    story = [(d, day_difference(date_span(d.published)[0], first))
-             for d in members if d.doc_id != doc.doc_id][:STORY_LISTED]
+    others, count = index.store.story_others(doc.story_id, doc_id, STORY_LISTED)
+    story = [(d, day_difference(date_span(d.published)[0], first)) for d in others]
     window = None
     if "translate" in request.args and reader_lang:
         size = s.config.translation.document_window
@@ -113,7 +112,7 @@ def document(doc_id: str):
                                   doc.title)
     return render_template("document.html", doc=doc, query=query, hit=hit,
                            segments=segments(doc, passages, terms, mentions),
-                           names=top_names(mentions), story=story, story_others=max(0, size - 1),
+                           names=top_names(mentions), story=story, story_others=count,
                            name_search=name_search,
                            language_names=LANGUAGE_NAMES, reader_language=reader_lang,
                            languages=s.config.corpus.languages, translator=s.translator,

@@ -2,15 +2,16 @@
 
 A passage's row is its row in the vector file and in the store; the keyword engines
 return rows too. For each row: its document, its language, its document's kind and
-source, the document's first and last day, its story (index/stories.py), and whether the passage is still in the
-index (`alive`: not removed or replaced by `newsdesk add` / `remove` since the row was
-written). Strings are kept once, as small integer codes per row, so a million passages
-take about 20 MB, and filtering, grouping by document, facets and the timeline are
-array operations over the rows of a search, not store queries. The names and figures a
-passage mentions (ingest/names.py) are kept the same way, as many codes per row
-(`Mentions`), for the Names and Figures facets and filters; a build writes them to
-`mentions-name.npz` / `mentions-figure.npz` (about 10 a passage: reading them from the
-store took 0.4 s at 9k passages, so a minute at a million), which search loads as they are.
+source, the document's first and last day, its story (index/stories.py), and whether
+the passage is still in the index (`alive`: not removed or replaced by `newsdesk add` /
+`remove` since the row was written). Strings are kept once, as small integer codes per
+row, so a million passages take about 20 MB, and filtering, grouping by document, facets
+and the timeline are array operations over the rows of a search, not store queries. The
+names and figures a passage mentions (ingest/names.py) are kept the same way, as many
+codes per row (`Mentions`), for the Names and Figures facets and filters; a build writes
+them to `mentions-name.npz` / `mentions-figure.npz` (about 10 a passage: reading them
+from the store took 0.4 s at 9k passages, so a minute at a million), which search loads
+as they are.
 """
 from __future__ import annotations
 

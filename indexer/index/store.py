@@ -99,9 +99,9 @@ class StoreWriter:
         self._db.execute(
             f"INSERT INTO documents (evidence, date_start, date_end, {_DOC_COLUMNS}) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            ("\t".join(sorted(evidence)), *date_span(doc.published), doc.doc_id, doc.title, doc.source, doc.kind, doc.published,
-             doc.url, doc.language, doc.text, doc.origin, doc.content_hash, doc.story_id,
-             doc.story_role))
+            ("\t".join(sorted(evidence)), *date_span(doc.published), doc.doc_id, doc.title,
+             doc.source, doc.kind, doc.published, doc.url, doc.language, doc.text, doc.origin,
+             doc.content_hash, doc.story_id, doc.story_role))
 
     def add_passages(self, passages: list[Passage]):
         self._db.executemany(
@@ -202,19 +202,21 @@ class Store:
             'SELECT start, "end", text, kind FROM mentions WHERE doc_id = ? '
             "ORDER BY start", (doc_id,))]
 
-    def story(self, story_id: str, limit: int = -1) -> tuple[list[Document], int]:
-        """Up to `limit` documents of a story (without their text), first published first,
-        and how many it has."""
+    def story_others(self, story_id: str, doc_id: str, limit: int
+                     ) -> tuple[list[Document], int]:
+        """Up to `limit` documents of a story other than `doc_id` (without their text),
+        first published first, and how many there are."""
         if not story_id:
             return [], 0
         columns = _DOC_COLUMNS.replace("text,", "'' AS text,")
+        where = "FROM documents WHERE story_id = ? AND doc_id != ?"
         docs = [Document(*row) for row in self._db.execute(
-            f"SELECT {columns} FROM documents WHERE story_id = ? ORDER BY date_start = 0, "
-            "date_start, rowid LIMIT ?", (story_id, limit))]
-        if limit < 0 or len(docs) < limit:
+            f"SELECT {columns} {where} ORDER BY date_start = 0, date_start, rowid LIMIT ?",
+            (story_id, doc_id, limit))]
+        if len(docs) < limit:
             return docs, len(docs)
-        return docs, self._db.execute("SELECT count(*) FROM documents WHERE story_id = ?",
-                                      (story_id,)).fetchone()[0]
+        return docs, self._db.execute(f"SELECT count(*) {where}",
+                                      (story_id, doc_id)).fetchone()[0]
 
     def passage_doc_ids(self) -> dict[str, str]:
         """passage id -> document id, for every passage (evaluation maps hits to documents)."""

@@ -1,7 +1,8 @@
 """Reading what a journalist typed into a query the engines can run.
 
 Supported: words, "exact phrases", AND / OR / NOT, parentheses, `title:`,
-`section:`, `name:` and `figure:` fields (`name:"Zhu Jiangming"`: passages naming him), and a trailing `*` after at least `min_prefix_chars` letters.
+`section:`, `name:` and `figure:` fields (`name:"Zhu Jiangming"`: passages naming
+him), and a trailing `*` after at least `min_prefix_chars` letters.
 Nothing here raises on user input: malformed syntax (`AND (`, `"unclosed`,
 `title:`) falls back to the plain words with a notice saying so, and anything
 that could scan the whole index (lone or leading wildcards, thousands of terms)

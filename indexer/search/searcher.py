@@ -405,13 +405,12 @@ class Searcher:
     def add_stories(index: Index, hits: list[Hit]) -> None:
         """Each hit's story: the other documents telling it (`StoryMember`)."""
         for hit in hits:
-            members, size = index.store.story(hit.story_id, STORY_SHOWN + 1)
+            others, hit.story_others = index.store.story_others(hit.story_id, hit.doc_id,
+                                                                STORY_SHOWN)
             first = date_span(hit.published)[0]
-            hit.story = [StoryMember(
-                d.doc_id, d.title, d.source, d.language, d.published, d.story_role,
-                day_difference(date_span(d.published)[0], first))
-                for d in members if d.doc_id != hit.doc_id][:STORY_SHOWN]
-            hit.story_others = max(0, size - 1)
+            hit.story = [StoryMember(d.doc_id, d.title, d.source, d.language, d.published,
+                                     d.story_role, day_difference(date_span(d.published)[0], first))
+                         for d in others]
 
     @staticmethod
     def by_date(index: Index, fused: list[Fused], newest: bool) -> list[Fused]:

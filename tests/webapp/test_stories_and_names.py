@@ -138,6 +138,7 @@ def test_api_and_exports_carry_the_story(site):
     doc = requests.get(base + "/api/documents/it-upi.176266").json()
     assert doc["story_id"] == first["story_id"] and doc["story_role"] == "translation"
     assert [m["doc_id"] for m in doc["story"]] == ["en-upi.176266"]
+    assert first["story_others"] == doc["story_others"] == 1
     assert any(m["kind"] == "name" for m in doc["mentions"])
     exported = requests.get(base + "/api/export", params={"q": "shark lobster",
                                                           "mode": "keyword", "format": "csv"})
