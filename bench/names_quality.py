@@ -10,7 +10,7 @@ call instead (more context for the evidence rules: see the module's docstring). 
 milliseconds per 1,000 characters over the seed passages and over the whole documents,
 the best of `--repeat` rounds.
 
-A held-out check (`tests/ingest/ntrex_names.toml`): eight NTREX news articles, four English
+A held-out check (`tests/ingest/heldout_names.toml`): eight NTREX news articles, four English
 and four Italian, labelled by the same rules before the extractor was tuned on the seeds.
 Their texts are read from ../shared/eval/ntrex_en_it/docs_{en,it}.jsonl (outside this
 repository); where that folder is absent the check is skipped with a message.
@@ -36,7 +36,7 @@ from indexer.ingest.passages import split_passages  # noqa: E402
 
 GOLD = ROOT / "tests" / "ingest" / "seed_names.toml"
 CORPUS = ROOT / "corpus"
-NTREX_GOLD = ROOT / "tests" / "ingest" / "ntrex_names.toml"
+NTREX_GOLD = ROOT / "tests" / "ingest" / "heldout_names.toml"
 NTREX_DOCS = ROOT.parent / "shared" / "eval" / "ntrex_en_it"
 
 

@@ -75,6 +75,7 @@ def span_in_range(span: tuple[int, int], bounds: tuple[int, int]) -> bool:
     return first > 0 and bounds[0] <= first and last <= bounds[1]
 
 
+@lru_cache(maxsize=65536)  # story grouping compares the dates of every linked pair
 def day_ordinal(day: int) -> int:
     """A YYYYMMDD day key as a count of days (date.toordinal), for differences."""
     return date(day // 10000, day // 100 % 100, day % 100).toordinal()

@@ -211,7 +211,7 @@ class Builder:
         new = [i for i, d in enumerate(docs) if d.doc_id not in grouped]
         stories = group_stories(docs, vectors, grouped or None, new if grouped else None)
         self.store.set_stories({doc_id: (s.story_id, s.role) for doc_id, s in stories.items()})
-        sizes = Counter(self.store.stories().values())
+        sizes = Counter(s.story_id for s in stories.values())
         self.report.stories = sum(n > 1 for n in sizes.values())
         self.report.storied_documents = sum(n for n in sizes.values() if n > 1)
         self.report.story_seconds = time.perf_counter() - started

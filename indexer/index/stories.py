@@ -63,11 +63,11 @@ exact search (4 runs, 2 cores shared with other work).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 
+from ..dates import day_ordinal
 from ..ingest.evidence import SENTENCE_MARK
 
 ROLE_FIRST, ROLE_REPUBLICATION, ROLE_TRANSLATION = "first", "republication", "translation"
@@ -149,12 +149,8 @@ def days_between(a: StoryDoc, b: StoryDoc) -> int:
     """Days between two dated documents' dates; 0 when their periods overlap (a document
     dated only "2024-06" is as near as can be to one of 2024-06-20)."""
     a_last, b_last = a.last_day or a.day, b.last_day or b.day
-    return max(0, _ordinal(b.day) - _ordinal(a_last), _ordinal(a.day) - _ordinal(b_last))
-
-
-@lru_cache(maxsize=65536)
-def _ordinal(day: int) -> int:
-    return date(day // 10000, day // 100 % 100, day % 100).toordinal()
+    return max(0, day_ordinal(b.day) - day_ordinal(a_last),
+               day_ordinal(a.day) - day_ordinal(b_last))
 
 
 # ---------------------------------------------------------------- vectors

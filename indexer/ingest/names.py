@@ -65,7 +65,7 @@ precision 0.90 and recall 0.90 overall (micro; the ESG report alone 0.87 and 0.8
 news, press release and encyclopedia article 0.98 and 0.99); per passage precision falls
 to 0.71, as the report rules need a whole report to tell it is one. On eight held-out
 NTREX news articles labelled by the same rules before these rules were tuned
-(tests/ingest/ntrex_names.toml), precision 0.85 and recall 0.83. What still fails is
+(tests/ingest/heldout_names.toml), precision 0.85 and recall 0.83. What still fails is
 mostly vocabulary the frequency list lacks ("Freshmen", "Deluxe", "Mommy Room" read as
 names in a report), names split at a possessive ("King's Ark") or across lines by PDF
 extraction, and generic technical acronyms the text never spells out (NVH, IPD, CTC).

@@ -301,7 +301,7 @@ def test_precision_and_recall_on_all_seeds_meet_the_target(whole):
 
 
 # The held-out check: eight NTREX news articles labelled before the rules were tuned on the
-# seeds (tests/ingest/ntrex_names.toml). Measured P 0.851 R 0.830 (0.850 and 0.824 before).
+# seeds (tests/ingest/heldout_names.toml). Measured P 0.851 R 0.830 (0.850 and 0.824 before).
 NTREX_FLOOR = (0.84, 0.82)
 
 
