@@ -16,6 +16,7 @@ as they are.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,10 @@ class Category:
 
     def value(self, row: int) -> str:
         return self.values[self.codes[row]]
+
+    @cached_property
+    def label_order(self) -> np.ndarray:
+        return sorted_places(self.values)
 
 
 @dataclass
@@ -88,6 +93,10 @@ class Mentions:
         offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         return owner, self.codes[np.repeat(first, lengths) + offsets]
 
+    @cached_property
+    def label_order(self) -> np.ndarray:
+        return sorted_places(self.labels)
+
     def labels_of(self, row: int) -> list[str]:
         return [self.labels[c] for c in self.codes[self.starts[row]:self.starts[row + 1]]]
 
@@ -105,6 +114,13 @@ class Mentions:
             labels = labels.split("\n") if labels else []
             return cls({key: code for code, key in enumerate(keys.split("\n") if keys else [])},
                        labels, data["starts"], data["codes"], data["entry_rows"])
+
+
+def sorted_places(labels: list[str]) -> np.ndarray:
+    """Each label's place in sorted order, to break ties between counts by label."""
+    places = np.empty(len(labels), dtype=np.int64)
+    places[sorted(range(len(labels)), key=labels.__getitem__)] = np.arange(len(labels))
+    return places
 
 
 class RowFacts:
@@ -143,9 +159,10 @@ class RowFacts:
             mask &= (self.date_start >= bounds[0]) & (self.date_end <= bounds[1])
         return mask
 
-    def is_alive(self, row: int) -> bool:
-        """Whether `row` is a passage of the index now."""
-        return 0 <= row < len(self.alive) and bool(self.alive[row])
+    def are_alive(self, rows: np.ndarray) -> np.ndarray:
+        """Whether each of `rows` is a passage of the index now."""
+        inside = (rows >= 0) & (rows < len(self.alive))
+        return inside & self.alive[np.where(inside, rows, 0)]
 
     def doc_id(self, row: int) -> str:
         return self.doc_ids[self.doc[row]]

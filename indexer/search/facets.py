@@ -30,28 +30,37 @@ def without(filters: Filters, facet: str) -> Filters:
 
 
 def facet_counts(results: ResultSet, facet: str, by_document: bool) -> list[tuple[str, int]]:
-    """Results per value of `facet`, most first: documents (one with matching passages in
-    two languages counts once in each) or passages. A name or figure counts the results
-    that mention it; only the MENTION_VALUES most mentioned are given."""
+    """Results per value of `facet`, most first, then by value: documents (one with
+    matching passages in two languages counts once in each) or passages. A name or figure
+    counts the results that mention it; only the MENTION_VALUES most mentioned are given."""
     if facet in results.facts.mentions:
         mentions = results.facts.mentions[facet]
         owner, codes = mentions.of_rows(results.rows)
-        counted = _count(codes, results.docs[owner], len(mentions.labels), by_document)
-        return _ranked(mentions.labels, counted)[:MENTION_VALUES]
+        return _ranked(mentions.labels, mentions.label_order,
+                       *_count(codes, results.docs[owner], by_document), MENTION_VALUES)
     category = results.facts.categories[facet]
-    counted = _count(category.codes[results.rows], results.docs, len(category.values),
-                     by_document)
-    return _ranked(category.values, counted)
+    return _ranked(category.values, category.label_order,
+                   *_count(category.codes[results.rows], results.docs, by_document))
 
 
-def _count(codes: np.ndarray, docs: np.ndarray, values: int, by_document: bool) -> np.ndarray:
-    """How many results have each code (`docs`: each result's document)."""
+def _count(codes: np.ndarray, docs: np.ndarray, by_document: bool
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """The codes present and how many results have each (`docs`: each result's document).
+
+    Over the result's codes, not a count array over every value of the index: a million
+    passages mention a few hundred thousand names."""
     codes = codes.astype(np.int64)
     if by_document:  # each (document, value) pair once
-        codes = np.unique(docs.astype(np.int64) * values + codes) % values
-    return np.bincount(codes, minlength=values)
+        codes = np.unique((docs.astype(np.int64) << 32) | codes) & 0xFFFFFFFF
+    return np.unique(codes, return_counts=True)
 
 
-def _ranked(labels: list[str], counts: np.ndarray) -> list[tuple[str, int]]:
-    return sorted(((labels[i], int(counts[i])) for i in np.flatnonzero(counts)),
-                  key=lambda kv: (-kv[1], kv[0]))
+def _ranked(labels: list[str], order: np.ndarray, codes: np.ndarray, counts: np.ndarray,
+            limit: int | None = None) -> list[tuple[str, int]]:
+    """(label, count), most first, ties by label (`order`: each code's label's place
+    in sorted order); the first `limit` only."""
+    if limit is not None and len(codes) > limit:  # only those that can make the cut
+        keep = counts >= np.partition(counts, len(counts) - limit)[len(counts) - limit]
+        codes, counts = codes[keep], counts[keep]
+    best = np.lexsort((order[codes], -counts))[:limit]
+    return [(labels[c], n) for c, n in zip(codes[best].tolist(), counts[best].tolist())]

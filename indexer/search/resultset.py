@@ -21,11 +21,24 @@ class ResultSet:
 
     @classmethod
     def of(cls, facts: RowFacts, ranked: list[Fused]) -> "ResultSet":
-        return cls([f for f in ranked if facts.is_alive(f.row)], facts)
+        rows = np.fromiter((f.row for f in ranked), dtype=np.int64, count=len(ranked))
+        alive = facts.are_alive(rows)
+        if alive.all():
+            results = cls(ranked, facts)
+        else:
+            results = cls([ranked[i] for i in np.flatnonzero(alive).tolist()], facts)
+            rows = rows[alive]
+        results.rows = rows  # the cached property, already known
+        return results
 
     @cached_property
     def rows(self) -> np.ndarray:
         return np.fromiter((f.row for f in self.ranked), dtype=np.int64, count=len(self.ranked))
+
+    def positions(self, rows: list[int]) -> dict[int, int]:
+        """Each of `rows`' place (from 1) in the ranking."""
+        at = np.flatnonzero(np.isin(self.rows, rows))
+        return dict(zip(self.rows[at].tolist(), (at + 1).tolist()))
 
     @cached_property
     def docs(self) -> np.ndarray:

@@ -341,7 +341,7 @@ class Searcher:
         best = self.records(index, ranking, [g.best for g in groups])
         others = [f for g in groups for f in g.passages[1:1 + MORE_SHOWN]]
         more = self.records(index, ranking, others, meaning=False)
-        position = {f.row: n for n, f in enumerate(results.ranked, 1)}
+        position = results.positions(list(more))
         hits = []
         for rank, group in enumerate(groups, start + 1):
             hit = best.get(group.best.row)

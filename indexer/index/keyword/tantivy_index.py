@@ -18,6 +18,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from operator import attrgetter
 from pathlib import Path
 
 import tantivy
@@ -306,7 +307,7 @@ class TantivyIndex:
         searcher = self.searchers[lang]
         result = searcher.search(query, limit, count=True, offset=offset)
         rows = searcher.fast_field_values("row", [address for _, address in result.hits])
-        return result.count, [(score, row) for (score, _), row in zip(result.hits, rows)]
+        return result.count, [KeywordHit(row, score) for (score, _), row in zip(result.hits, rows)]
 
     def _facets(self, queries: dict[str, Query], counts: dict[str, int]) -> dict:
         out = {"language": {lang: n for lang, n in counts.items() if n}}
@@ -328,20 +329,21 @@ class TantivyIndex:
         """`also`: translations of the query by language, each searched in that language only.
         `facets`: also count FACET_FIELDS' values over every match."""
         queries, terms = self._queries(tree, filters, also)
-        counts, merged = {}, []
-        for order, (lang, query) in enumerate(queries.items()):
-            counts[lang], hits = self._hits(lang, query, max(1, limit))
-            merged += [(-score, order, rank, row) for rank, (score, row) in enumerate(hits)]
-        merged.sort()
-        hits = [KeywordHit(row, -neg) for neg, _, _, row in merged[:limit]]
+        counts, hits = {}, []
+        for lang, query in queries.items():
+            counts[lang], found = self._hits(lang, query, max(1, limit))
+            hits += found
+        if len(queries) > 1:  # each language's best first; a stable sort keeps ties in order
+            hits.sort(key=attrgetter("score"), reverse=True)
+        del hits[limit:]
         counted = self._facets(queries, counts) if facets else None
         return KeywordResult(hits, sum(counts.values()), terms, counted)
 
     def _stream(self, lang: str, query: Query, order: int) -> Iterator[tuple]:
         for offset in itertools.count(0, MATCH_PAGE):
             _, hits = self._hits(lang, query, MATCH_PAGE, offset)
-            yield from ((-score, order, offset + rank, row) for rank, (score, row)
-                        in enumerate(hits))
+            yield from ((-hit.score, order, offset + rank, hit.row)
+                        for rank, hit in enumerate(hits))
             if len(hits) < MATCH_PAGE:
                 return
 
