@@ -75,9 +75,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def current_rss_mb(pid: int | str = "self") -> float:
+def current_rss_mb(pid: int | str = "self", part: str = "VmRSS") -> float:
+    """A process's resident memory now; `part` "RssAnon": only its own (heap), not the
+    pages of mapped files (the vectors, the graph), which the page cache can drop."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(part + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -125,7 +127,7 @@ def do_search(config_path: str, count: str) -> dict:
     for kind, query, mode in BROAD:
         out["modes"][f"{kind} `{query}` ({mode})"] = timings([run(query, mode)
                                                              for _ in range(20)])
-    out["rss_mb"] = current_rss_mb()
+    out["rss_mb"], out["anon_mb"] = current_rss_mb(), current_rss_mb(part="RssAnon")
     return out
 
 
@@ -148,6 +150,7 @@ def http(config: Path, count: int) -> dict:
             get(q, "hybrid")
         out = {mode: timings([get(q, mode) for q in qs]) for mode in MODES}
         out["server_rss_mb"] = current_rss_mb(server.proc.pid)
+        out["server_anon_mb"] = current_rss_mb(server.proc.pid, "RssAnon")
         return out
     finally:
         server.stop()
@@ -165,14 +168,15 @@ def table(results: list[dict]) -> str:
         lines.append(f"| {b['passages']:,} | {r['engine']} | {b['seconds']:.0f} s "
                      f"({b['embedded']:,}) | {b['passages'] / b['seconds']:.0f} | "
                      f"{b['peak_rss_mb']:.0f} MB | {disk} | {' | '.join(modes)} | "
-                     f"{s['rss_mb']:.0f} MB |")
+                     f"{s['rss_mb']:.0f} MB (own {s.get('anon_mb', float('nan')):.0f}) |")
     extra = [f"- {r['build']['passages']:,} {r['engine']}: " + ", ".join(
         f"{k} p50/p95 {v['p50']:.0f}/{v['p95']:.0f} ms"
         for k, v in r["search"]["modes"].items() if k not in MODES)
         + ("; HTTP " + ", ".join(f"{m} p50/p95/p99 {r['http'][m]['p50']:.0f}/"
                                  f"{r['http'][m]['p95']:.0f}/{r['http'][m]['p99']:.0f} ms"
                                  for m in MODES)
-           + f", server RSS {r['http']['server_rss_mb']:.0f} MB" if r.get("http") else "")
+           + f", server RSS {r['http']['server_rss_mb']:.0f} MB (own "
+           f"{r['http'].get('server_anon_mb', float('nan')):.0f} MB)" if r.get("http") else "")
         for r in results]
     return "\n".join(lines + [""] + extra)
 

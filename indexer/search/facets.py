@@ -47,12 +47,23 @@ def _count(codes: np.ndarray, docs: np.ndarray, by_document: bool
            ) -> tuple[np.ndarray, np.ndarray]:
     """The codes present and how many results have each (`docs`: each result's document).
 
-    Over the result's codes, not a count array over every value of the index: a million
-    passages mention a few hundred thousand names."""
+    Over the result's codes, not a count array over every value of the index (a million
+    passages mention a few hundred thousand names); by sorting, as numpy 2's hash-based
+    np.unique took 0.6 ms for the 10k (document, name) pairs of a search, a sort 0.04."""
     codes = codes.astype(np.int64)
     if by_document:  # each (document, value) pair once
-        codes = np.unique((docs.astype(np.int64) << 32) | codes) & 0xFFFFFFFF
-    return np.unique(codes, return_counts=True)
+        pairs = np.sort((docs.astype(np.int64) << 32) | codes)
+        codes = pairs[_firsts(pairs)] & 0xFFFFFFFF
+    codes = np.sort(codes)
+    starts = np.flatnonzero(_firsts(codes))
+    return codes[starts], np.diff(np.append(starts, len(codes)))
+
+
+def _firsts(ordered: np.ndarray) -> np.ndarray:
+    """Where each value of a sorted array first appears."""
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    return first
 
 
 def _ranked(labels: list[str], order: np.ndarray, codes: np.ndarray, counts: np.ndarray,
