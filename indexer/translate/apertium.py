@@ -209,6 +209,7 @@ class ApertiumTranslator(Translator):
         self.pivot = pivot
         self.timeout = timeout
         self._directions: dict[tuple[str, str], Direction] = {}
+        self._supported: set[tuple[str, str]] = set()  # found installed (a search asks twice)
         self._lock = threading.Lock()
         self._problem = self._check()
         via = f" via {LANGUAGE_NAMES.get(pivot, pivot)}" if pivot else ""
@@ -255,9 +256,16 @@ class ApertiumTranslator(Translator):
         return self._problem
 
     def supports(self, source: str, target: str) -> bool:
+        """Whether the pairs are installed (once found, remembered: looking up the
+        binary's folder on PATH cost 0.25 ms)."""
+        if (source, target) in self._supported:
+            return True
         pairs = self.pairs(source, target)
         modes = self._modes_dir()
-        return bool(pairs and modes and all((modes / f"{p}.mode").is_file() for p in pairs))
+        found = bool(pairs and modes and all((modes / f"{p}.mode").is_file() for p in pairs))
+        if found:
+            self._supported.add((source, target))
+        return found
 
     def _mode(self, pair: str) -> str:
         """The shell pipeline of an installed pair, in null-flush mode."""

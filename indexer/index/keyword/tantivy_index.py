@@ -166,6 +166,9 @@ class _Compiler:
         if node.fieldname in MENTION_FIELDS:
             return self._mention(node, collect)
         clauses = []
+        if not isinstance(node, wq.Prefix):  # the same analysis for every field
+            words = node.words if isinstance(node, wq.Phrase) else [node.text]
+            terms = analyze(self.lang, " ".join(words))
         for field, boost in self.index.targets(node.fieldname):
             if isinstance(node, wq.Prefix):
                 found = self.searcher.terms_with_prefix(field, node.text.lower(),
@@ -173,8 +176,6 @@ class _Compiler:
                 terms = sorted(term for term, _ in found)
                 queries = [Query.term_query(self.schema, field, t) for t in terms]
             else:
-                words = node.words if isinstance(node, wq.Phrase) else [node.text]
-                terms = analyze(self.lang, " ".join(words))
                 if len(terms) == 1:
                     queries = [Query.term_query(self.schema, field, terms[0])]
                 elif terms:  # Whoosh's slop 1 is tantivy's 0: the words side by side
