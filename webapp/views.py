@@ -1,6 +1,8 @@
 """HTML pages: search (with filters and paging) and the document view. No JavaScript needed."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, abort, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
@@ -25,23 +27,25 @@ FACET_TITLES = {"language": "Language", "kind": "Kind", "source": "Source", "nam
 EXAMPLE_QUERIES = ("veicoli elettrici", '"energy use"', "title:milione")
 
 
-def _url_with(args: MultiDict, **changes) -> str:
-    """The search URL with some parameters replaced (None removes one)."""
-    params = MultiDict(args)
+QUERY_SAFE = "!$'()*,/:;?@"  # left unescaped in query strings, as url_for leaves them
+
+
+def _url_with(base: str, args: MultiDict, **changes) -> str:
+    """The search URL (`base`) with some parameters replaced (None removes one): what
+    url_for would give, without routing each of a result page's hundred links."""
+    params = [(key, value) for key, value in args.items(multi=True) if key not in changes]
     for key, value in changes.items():
-        params.poplist(key)
         if isinstance(value, list):
-            for v in value:
-                params.add(key, v)
+            params += [(key, v) for v in value]
         elif value is not None:
-            params.add(key, value)
-    return url_for("views.search", **params.to_dict(flat=False))
+            params.append((key, value))
+    return f"{base}?{urlencode(params, safe=QUERY_SAFE)}" if params else base
 
 
-def _toggle(args: MultiDict, param: str, value: str) -> str:
+def _toggle(base: str, args: MultiDict, param: str, value: str) -> str:
     values = args.getlist(param)
     values = [v for v in values if v != value] if value in values else values + [value]
-    return _url_with(args, **{param: values, "page": None})
+    return _url_with(base, args, **{param: values, "page": None})
 
 
 @bp.app_template_filter("days_after")
@@ -61,10 +65,11 @@ def _reader_language(s) -> str:
 @bp.get("/")
 def search():
     s = searcher()
-    args = request.args
+    args, base = request.args, url_for("views.search")
     context = dict(args=args, languages=s.config.corpus.languages, language_names=LANGUAGE_NAMES,
-                   facet_params=FACET_PARAMS, facet_titles=FACET_TITLES, examples=EXAMPLE_QUERIES, toggle=lambda p, v: _toggle(args, p, v),
-                   url_with=lambda **c: _url_with(args, **c), response=None, error=None,
+                   facet_params=FACET_PARAMS, facet_titles=FACET_TITLES, examples=EXAMPLE_QUERIES,
+                   toggle=lambda p, v: _toggle(base, args, p, v),
+                   url_with=lambda **c: _url_with(base, args, **c), response=None, error=None,
                    mode=args.get("mode") or s.config.search.default_mode,
                    translator=s.translator, reader_language=_reader_language(s),
                    xlang=s.config.translation.query_translation)
