@@ -34,18 +34,17 @@ def _is_loopback(host: str) -> bool:
 
 
 def cmd_serve(args, config) -> int:
-    from waitress import serve
-
-    from webapp import create_app
+    from webapp.server import serve
     host = args.host or config.server.host
     port = args.port or config.server.port
     if not _is_loopback(host) and not config.access.enabled and not args.allow_open:
         raise ValueError(f"refusing to serve on {host} with no [access] users or tokens: "
                          f"anyone on the network could read the index. Add them (see "
                          f"config.toml), or pass --allow-open if that is really intended.")
-    app = create_app(config)
-    print(f"newsdesk: serving http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
-    serve(app, host=host, port=port, threads=config.server.threads, ident="newsdesk")
+    processes = (f" in {config.server.processes} processes"
+                 if config.server.processes > 1 else "")
+    print(f"newsdesk: serving http://{host}:{port}/{processes} (Ctrl-C to stop)", flush=True)
+    serve(config, host, port)
     return 0
 
 

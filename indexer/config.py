@@ -100,7 +100,8 @@ class SearchConfig:
 class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8080
-    threads: int = 8
+    threads: int = 8  # per process
+    processes: int = 1  # more than 1: gunicorn worker processes (webapp/server.py)
 
 
 @dataclass
@@ -253,6 +254,8 @@ def validate(config: Config) -> Config:
                           "worker thread) or more, timeout_seconds positive")
     if s.recent_vectors < 0:
         raise ConfigError("[search] recent_vectors must not be negative")
+    if config.server.threads < 1 or config.server.processes < 1:
+        raise ConfigError("[server] threads and processes must be at least 1")
     return config
 
 
