@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT, write_config
 from indexer.config import ConfigError, load_config
+
+from conftest import ROOT, write_config
 
 
 def _free_port() -> int:
