@@ -45,7 +45,7 @@ class IndexConfig:
     keep_generations: int = 1
     max_shrink: float = 0.5
     ann_min_rows: int = 50_000  # vector rows from which search uses the HNSW graph
-    ann_ef_search: int = 512  # HNSW candidate list per search (at least 2 x the hits asked)
+    ann_ef_search: int = 768  # HNSW candidate list per search (at least 2 x the hits asked)
 
 
 @dataclass

@@ -64,7 +64,7 @@ def open_vectors(path: Path, dim: int, count: int) -> np.ndarray:
 
 class VectorIndex:
     def __init__(self, vectors: np.ndarray, facts: RowFacts,
-                 ann: AnnIndex | None = None, ann_min_rows: int = 0, ann_ef: int = 512):
+                 ann: AnnIndex | None = None, ann_min_rows: int = 0, ann_ef: int = 768):
         self.vectors, self.facts = vectors, facts
         self.ann, self.ann_min_rows, self.ann_ef = ann, ann_min_rows, ann_ef
 

@@ -343,3 +343,23 @@ def test_add_and_remove_keep_the_graph_complete(tmp_path, embedder):
     assert index.vectors.ann.index.ntotal == 2  # the row stays, masked as dead
     hits = index.vectors.search(embedder.encode(["volcano eruption"])[0], 5, Filters())
     assert [r for r, _ in hits] == [r for r in range(2) if index.facts.alive[r]]
+
+
+def test_a_graph_begun_small_learns_its_ranges_again_as_it_grows(tmp_path, monkeypatch, built):
+    """An archive begun with a few documents and grown by `add`: the 8-bit codes' ranges
+    learnt from its first rows are learnt again once the rows have doubled, so recall
+    holds; a graph of many rows is only extended."""
+    vectors = clustered(ROWS, 1)
+    path = write(tmp_path, vectors[:8])
+    new_graphs = []
+    real_new = ann._new_index
+    monkeypatch.setattr(ann, "_new_index", lambda dim: new_graphs.append(dim) or real_new(dim))
+    write(tmp_path, vectors[8:12], count=8)
+    assert new_graphs == []  # 8 -> 12 rows: extended
+    write(tmp_path, vectors[12:], count=12)
+    assert new_graphs == [DIM]  # 12 -> 6000: built again
+    grown, exact = opened(path, ROWS, FACETS), built[1]
+    recalls = [recall(grown.search(q, K, Filters()), exact.search(q, K, Filters()))
+               for q in QUERIES]
+    # (extended with the ranges of its first 8 rows, it found 0.83)
+    assert np.mean(recalls) >= 0.97, np.mean(recalls)
