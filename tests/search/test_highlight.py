@@ -1,6 +1,7 @@
-"""Highlighting analyses each text in one pass (`OnePass`) instead of Whoosh's chain of
-generators: it must give exactly the chain's tokens and exactly the HTML Whoosh's own
-highlight() gives, on real passages of both languages and on awkward text."""
+"""Highlighting, indexing and queries analyse each text in one pass (`OnePass`) instead of
+Whoosh's chain of generators: it must give exactly the chain's tokens and terms, and
+exactly the HTML Whoosh's own highlight() gives, on real passages of both languages and
+on awkward text."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from whoosh import highlight as wh
 
-from indexer.index.keyword.analyzers import analyze, analyzer_for
-from indexer.index.keyword.highlight import MarkFormatter, highlight, one_pass
+from indexer.index.keyword.analyzers import analyze, analyzer_for, one_pass
+from indexer.index.keyword.highlight import MarkFormatter, highlight
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 AWKWARD = ["L’OPEC dell'auto d'Italia, nell’anno 3.141 big-time under_score l' 'x ' ...",
@@ -44,6 +45,23 @@ def test_one_pass_gives_the_chains_tokens(lang):
         ours = [(t.text, t.stopped, t.startchar, t.endchar)
                 for t in fast.tokens(text, frozenset())]
         assert ours == chain, text[:80]
+
+
+def chain_terms(lang: str, text: str) -> list[str]:
+    return [t.text for t in analyzer_for(lang)(text)]
+
+
+@pytest.mark.parametrize("lang", ["en", "it"])
+def test_one_pass_gives_the_chains_terms(lang):
+    for text in texts():
+        assert analyze(lang, text) == chain_terms(lang, text), text[:80]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("aeioulrtnsdTL’' .,\n-Èàé1")), max_size=200),
+       lang=st.sampled_from(["en", "it"]))
+def test_any_text_gives_the_chains_terms(text, lang):
+    assert analyze(lang, text) == chain_terms(lang, text)
 
 
 @pytest.mark.parametrize("lang", ["en", "it"])

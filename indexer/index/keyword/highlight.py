@@ -5,103 +5,18 @@ It re-analyses the text with the language's own analyzer, so it needs no index: 
 counts as matched if its analysed form is one the engine reported for the query. The
 HTML is exactly what Whoosh's highlight() with the analyzer chain gives (the tests
 compare the two), made faster in two steps: the chain runs as one loop over words
-whose forms are kept (`OnePass`; as generators it took 60% of a keyword search's time),
+whose forms are kept (`analyzers.OnePass`; as generators it took 60% of a keyword search's time),
 and the context fragmenter steps token by token only inside fragments
 (`context_fragments`): 0.43 -> 0.19 ms for a 900-character passage.
 """
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
-from functools import lru_cache
 
 from markupsafe import escape
 from whoosh import highlight as wh
-from whoosh.analysis import (LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token)
 
-from .analyzers import ElisionFilter, analyzer_for
-
-STEM_CACHE = 200_000  # words whose stems are kept, per language
-
-
-class OnePass:
-    """A tokenizer | lowercase | [elision] | stop | stem chain as one loop, giving the
-    tokens the chain gives (stop words kept and marked, as highlighting asks)."""
-
-    SHAPES = ((RegexTokenizer, LowercaseFilter, StopFilter, StemFilter),
-              (RegexTokenizer, LowercaseFilter, ElisionFilter, StopFilter, StemFilter))
-
-    def __init__(self, chain):
-        tokenizer, *filters = chain.items
-        self.pattern = tokenizer.expression
-        self.elisions = next((f.elisions for f in filters if isinstance(f, ElisionFilter)),
-                             None)
-        stop = next(f for f in filters if isinstance(f, StopFilter))
-        self.stops, self.min, self.max = stop.stops, stop.min, stop.max
-        stem = next(f for f in filters if isinstance(f, StemFilter))
-        self.stem, self.ignore = _stemmer(stem), stem.ignore
-        # lowercased word -> (analysed form, chars an elided article takes, stopped);
-        # GIL-atomic dict operations
-        self.forms: dict[str, tuple[str, int, bool]] = {}
-
-    @classmethod
-    def fits(cls, chain) -> bool:
-        return tuple(type(item) for item in getattr(chain, "items", ())) in cls.SHAPES
-
-    def form(self, word: str) -> tuple[str, int, bool]:
-        """What the chain makes of one lowercased word (kept: words repeat)."""
-        found = self.forms.get(word)
-        if found is not None:
-            return found
-        text, offset = word, 0
-        if self.elisions is not None and ("'" in word or "’" in word):
-            text = text.replace("’", "'")
-            head, sep, rest = text.partition("'")
-            if sep and rest and head in self.elisions:
-                offset, text = len(head) + 1, rest
-        stopped = not (len(text) >= self.min and (self.max is None or len(text) <= self.max)
-                       and text not in self.stops)
-        if not (stopped or text in self.ignore):
-            text = self.stem(text)
-        if len(self.forms) > STEM_CACHE:
-            self.forms.clear()
-        found = self.forms[word] = (text, offset, stopped)
-        return found
-
-    def tokens(self, value: str, termset: frozenset[str]):
-        """The tokens of `value`, each marked `matched` if its analysed form is in termset."""
-        t = Token(positions=False, chars=True, removestops=False)
-        t.boost = 1.0
-        for match in self.pattern.finditer(value):
-            t.text, offset, t.stopped = self.form(match.group(0).lower())
-            t.startchar, t.endchar = match.start() + offset, match.end()
-            t.matched = t.text in termset
-            yield t
-
-    def spans(self, value: str) -> tuple[list[tuple[int, int]], list[str]]:
-        """Each token's (start, end) and analysed form, as `tokens` gives them."""
-        matches = list(self.pattern.finditer(value))
-        get, form = self.forms.get, self.form
-        forms = [get(w) or form(w) for w in map(str.lower, map(re.Match.group, matches))]
-        spans = list(map(re.Match.span, matches))
-        if self.elisions is not None and ("'" in value or "’" in value):
-            spans = [(start + f[1], end) for (start, end), f in zip(spans, forms)]
-        return spans, [f[0] for f in forms]
-
-
-def _stemmer(stem: StemFilter):
-    """The filter's stemming function, without its cache (OnePass keeps a plainer one)."""
-    if stem.lang:
-        from whoosh.lang import stemmer_for_language
-        return stemmer_for_language(stem.lang)
-    return stem.stemfn
-
-
-@lru_cache(maxsize=None)
-def one_pass(lang: str) -> OnePass | None:
-    chain = analyzer_for(lang)
-    return OnePass(chain) if OnePass.fits(chain) else None
-
+from .analyzers import analyzer_for, one_pass
 
 def matched_tokens(text: str, lang: str, termset: frozenset[str]):
     """`text`'s tokens as the language's analyzer gives them, marked `matched`."""
