@@ -4,8 +4,9 @@ Python runs one thread of a process at a time, so one process of `[server] threa
 threads keeps about one core busy however many requests wait (at 105k passages it
 answered 124 requests/s with 1.1 of 2 cores busy, 205 with 2 processes). With
 `[server] processes` > 1, gunicorn's master binds the port and forks that many workers,
-each with `threads` threads and its own app: its own embedder, searcher and caches (~300 MB of memory of
-its own at 105k passages); the index files are memory-mapped, so their pages are shared.
+each with `threads` threads and its own app: its own embedder, searcher and caches
+(~300 MB of memory of its own at 105k passages); the index files are memory-mapped, so
+their pages are shared.
 Each worker opens the index after the fork. Stopping the master (SIGTERM, Ctrl-C)
 stops its workers.
 """

@@ -7,9 +7,10 @@ kept float16's recall@100 (0.978 against 0.980 at efSearch 768, the same 0.996 a
 top-1000) in 60% of its file (79 against 130 MB): the codes are what a search touches
 at random, so they are what must stay in memory at a million rows. A graph written with
 float16 codes (before) is read and extended as it is. `VectorWriter.close` calls
-`build`, so the graph covers every row of the file; for a copied generation (`newsdesk add`/`remove`) the
-copied graph is extended with the new rows only (HNSW takes insertions), and rebuilt if
-it does not match the file.
+`build`, so the graph covers every row of the file; for a copied generation (`newsdesk
+add`/`remove`) the copied graph is extended with the new rows only (HNSW takes
+insertions), and rebuilt if it does not match the file or has outgrown the ranges of
+its codes (`_ranges_outgrown`).
 
 Served memory-mapped (faiss's IO_FLAG_MMAP_IFC: the codes stay in the page cache,
 shared by every thread and process; the graph's links are read into memory,
