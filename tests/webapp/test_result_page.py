@@ -9,8 +9,10 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import url_for
+from werkzeug.datastructures import MultiDict
 
-from webapp.views import EXAMPLE_QUERIES
+from webapp.views import EXAMPLE_QUERIES, _url_with
 
 REPORT = "004_902272254a36adef"  # the ESG report: hundreds of passages about Leapmotor
 DATED = {"000_bd7e62b69b614585": "2022-06", "001_c78aecbcbfb51514": "2025",
@@ -169,3 +171,21 @@ def test_search_box_examples_find_something_in_the_shipped_corpus(client):
     for query in EXAMPLE_QUERIES:
         for mode in ("keyword", "hybrid"):
             assert api(client, q=query, mode=mode)["total"], (query, mode)
+
+
+@pytest.mark.parametrize("changes", [{"page": None}, {"page": 3}, {"lang": ["it"], "page": None},
+                                     {"xlang": "0"}, {"source": [], "page": None},
+                                     {"q": None, "lang": None, "page": None, "mode": None}])
+def test_page_links_are_the_urls_url_for_builds(app, changes):
+    """The result page builds its links from its URL once (`_url_with`), not by routing
+    each: they must be exactly what url_for gives, awkward characters included."""
+    args = MultiDict([("q", 'title:stellantis "a b" é&=/?#+%'), ("lang", "en"), ("lang", "it"),
+                      ("page", "2"), ("mode", "hybrid"), ("source", "ANSA & co")])
+    with app.test_request_context("/"):
+        params = MultiDict(args)
+        for key, value in changes.items():
+            params.poplist(key)
+            for v in (value if isinstance(value, list) else [] if value is None else [value]):
+                params.add(key, v)
+        assert (_url_with(url_for("views.search"), args, **changes)
+                == url_for("views.search", **params.to_dict(flat=False)))
