@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from indexer.config import Config
 
+from . import create_app
+
 
 def serve(config: Config, host: str, port: int) -> None:
     """Serve until stopped."""
-    from . import create_app
     if config.server.processes <= 1:
         from waitress import serve as waitress_serve
         waitress_serve(create_app(config), host=host, port=port,
@@ -28,8 +29,6 @@ def serve(config: Config, host: str, port: int) -> None:
 
 def _workers(config: Config, host: str, port: int):
     from gunicorn.app.base import BaseApplication
-
-    from . import create_app
 
     class Workers(BaseApplication):
         """gunicorn with these settings, each worker making its own app."""
