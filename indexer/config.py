@@ -46,6 +46,7 @@ class IndexConfig:
     max_shrink: float = 0.5
     ann_min_rows: int = 50_000  # vector rows from which search uses the HNSW graph
     ann_ef_search: int = 768  # HNSW candidate list per search (at least 2 x the hits asked)
+    ann_rescore: bool = False  # re-score the graph's candidates against vectors.f32
 
 
 @dataclass

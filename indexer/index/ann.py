@@ -14,9 +14,9 @@ its codes (`_ranges_outgrown`).
 
 Served memory-mapped (faiss's IO_FLAG_MMAP_IFC: the codes stay in the page cache,
 shared by every thread and process; the graph's links are read into memory,
-about 300 bytes per row). A search returns candidate rows only; the caller
-(vectors.py) filters them and re-scores them exactly against `vectors.f32`. faiss is
-imported on first use.
+about 300 bytes per row). A search returns candidate rows with the cosines their codes
+give; the caller (vectors.py) filters them, and re-scores them against `vectors.f32`
+only if asked to (`[index] ann_rescore`). faiss is imported on first use.
 
 The file is one of the generation's files, so the manifest's checksums cover it: a
 damaged or missing graph makes the index unavailable (rebuild), like any other file.
@@ -128,12 +128,13 @@ class AnnIndex:
                              f"the vectors {rows} of {dim}")
         return cls(index, path)
 
-    def search(self, query: np.ndarray, k: int, ef: int) -> np.ndarray:
-        """Up to k rows near `query`, best first; `ef` (at least k): the candidate list."""
+    def search(self, query: np.ndarray, k: int, ef: int) -> tuple[np.ndarray, np.ndarray]:
+        """Up to k rows near `query`, best first, and their cosines as the codes give them;
+        `ef` (at least k): the candidate list."""
         faiss = _faiss()
         params = faiss.SearchParametersHNSW()
         params.efSearch = max(ef, k)
-        _, ids = self.index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), k,
-                                   params=params)
-        ids = ids[0]
-        return ids[ids >= 0]
+        scores, ids = self.index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), k,
+                                        params=params)
+        found = ids[0] >= 0
+        return ids[0][found], scores[0][found]

@@ -55,7 +55,8 @@ class Index:
                                   store.row_facts(rows),
                                   ann=AnnIndex.open(path / "vectors.f32", dim, rows),
                                   ann_min_rows=config.index.ann_min_rows,
-                                  ann_ef=config.index.ann_ef_search)
+                                  ann_ef=config.index.ann_ef_search,
+                                  ann_rescore=config.index.ann_rescore)
         except generations.IndexUnavailable:
             raise
         except Exception as exc:  # SQLite, Whoosh and numpy fail on damaged files in many ways

@@ -5,10 +5,14 @@ length, so a matrix-vector product gives cosine similarities. Filters become a
 boolean mask over rows (row_facts.py).
 
 Below `[index] ann_min_rows` rows a search scans every row exactly. From there it
-asks the graph (ann.py) for the nearest rows, keeps those passing the mask and
-re-scores them exactly, so scores (and min_score) are the exact scan's and only
-recall is approximate; a selective filter, whose passing rows cost less to scan
-than the candidates it would need, is still scanned exactly over those rows.
+asks the graph (ann.py) for the nearest rows and keeps those passing the mask, with the
+cosines the graph's 8-bit codes give (within ~0.001 of the exact ones on real
+embeddings). That way a search never reads `vectors.f32`, which at a million passages
+is 2 GB that would otherwise stay in memory (a search re-scoring 1,000 candidates
+touches 1,000 pages of it at random). `[index] ann_rescore` re-scores them exactly
+instead: on 105k real embeddings the top 10 then agree with the exact scan's 0.988 of
+the time, against 0.982. A selective filter, whose passing rows cost less to scan than
+the candidates it would need, is still scanned exactly over those rows.
 """
 from __future__ import annotations
 
@@ -63,10 +67,11 @@ def open_vectors(path: Path, dim: int, count: int) -> np.ndarray:
 
 
 class VectorIndex:
-    def __init__(self, vectors: np.ndarray, facts: RowFacts,
-                 ann: AnnIndex | None = None, ann_min_rows: int = 0, ann_ef: int = 768):
+    def __init__(self, vectors: np.ndarray, facts: RowFacts, ann: AnnIndex | None = None,
+                 ann_min_rows: int = 0, ann_ef: int = 768, ann_rescore: bool = False):
         self.vectors, self.facts = vectors, facts
         self.ann, self.ann_min_rows, self.ann_ef = ann, ann_min_rows, ann_ef
+        self.ann_rescore = ann_rescore
 
     def __len__(self):
         return len(self.vectors)
@@ -118,16 +123,20 @@ class VectorIndex:
             if (passing <= self.ann_min_rows or wanted > MAX_CANDIDATES
                     or wanted * EXACT_PER_CANDIDATE > passing):
                 return self.exact_passing(query, k, mask, passing, min_score)
-            rows = self.ann.search(query, wanted, max(self.ann_ef, 2 * wanted))
+            rows, scores = self.ann.search(query, wanted, max(self.ann_ef, 2 * wanted))
             if mask is not None:
-                found, rows = len(rows), rows[mask[rows]]
+                found, passes = len(rows), mask[rows]
+                rows, scores = rows[passes], scores[passes]
                 if len(rows) < k and found == wanted < total:
                     wanted *= 4  # too few pass near the query: look further
                     continue
                 if len(rows) < k and found < wanted:  # the graph gave out: scan instead
                     return self.exact_passing(query, k, mask, passing, min_score)
-            rows = np.sort(rows)
-            return self.ranked(rows, self.rescore(query, rows), k, min_score)
+            order = np.argsort(rows)  # equal scores ranked by row, as the exact scan ranks
+            rows, scores = rows[order], scores[order]
+            if self.ann_rescore:
+                scores = self.rescore(query, rows)
+            return self.ranked(rows, scores, k, min_score)
 
     def exact(self, query: np.ndarray, k: int, mask: np.ndarray | None,
               min_score: float) -> list[tuple[int, float]]:
