@@ -10,8 +10,9 @@ in the index, so nothing has to be re-registered when it is opened.
 
 A query tree over the virtual fields (title, section, body) is turned into one tantivy
 query per language; the languages' hits are merged by score. The languages are searched
-at the same time (tantivy releases the GIL): at a million passages that took a
-keyword search's engine time from 14 to 9 ms at p95 on 2 cores.
+at the same time (tantivy releases the GIL): over a million passages (bench/
+keyword_copies.py) that took the engine's part of a keyword search from 14 to 9 ms at
+p95 on 2 cores.
 """
 from __future__ import annotations
 
