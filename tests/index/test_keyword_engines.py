@@ -2,6 +2,8 @@
 counts and highlighted terms for the same queries and filters on the seed corpus."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -80,6 +82,29 @@ def test_same_hits_with_the_translated_query(engines, query):
     seen = {e: _outcome(*engines[e], query, Filters(), also) for e in ENGINES}
     assert seen["tantivy"] == seen["whoosh"]
     assert seen["tantivy"]["total"] > 0
+
+
+def test_tantivy_searches_the_languages_at_once_with_the_same_outcome(engines, monkeypatch):
+    """The other languages' searches run in the index's thread pool, and the merged hits,
+    in order with their scores, and the totals are those of one search after the other."""
+    index, searcher = engines["tantivy"]
+    keyword = index.keyword
+    pool = ThreadPoolExecutor(2)
+    submitted = []
+    monkeypatch.setattr(pool, "submit", lambda *a: submitted.append(a) or
+                        ThreadPoolExecutor.submit(pool, *a))
+
+    def outcome(tree, filters, together):
+        monkeypatch.setattr(keyword, "_pool", pool if together else None)
+        found = keyword.search(tree, filters, 1000)
+        return [(h.row, h.score) for h in found.hits], found.total, found.terms
+
+    for query in QUERIES:
+        tree = searcher.reader.parse(query).tree
+        for filters in FILTERS:
+            assert outcome(tree, filters, True) == outcome(tree, filters, False), (query, filters)
+    assert submitted  # the pool searched
+    pool.shutdown()
 
 
 @pytest.mark.parametrize("query", ["Leapmotor", "veicoli", "emissions"])
