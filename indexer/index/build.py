@@ -33,11 +33,13 @@ from .archive import ArchiveRecord
 from .embed_pool import EmbeddingFailed, encoder_for
 from .embedders import Embedder, load_embedder
 from .keyword.engines import create_keyword_index, engine_of, open_keyword_index
-from .stories import StoryDoc, document_vectors, group_stories
+from .stories import (StoryDoc, document_vectors, group_stories, load_document_vectors,
+                      save_document_vectors)
 from .store import Store, StoreWriter
 from .vectors import VectorWriter, open_vectors
 
 DEFAULT_KIND = "news"
+DOCUMENT_VECTORS = "document-vectors.npz"  # stories.save_document_vectors
 
 
 class ShrinkRefused(ValueError):
@@ -115,9 +117,10 @@ def settings_fingerprint(config: Config, embedder_name: str) -> dict:
 
 
 class _EmbeddingCache:
-    """Vectors of the previous generation, by passage text hash."""
+    """Vectors of the previous generation, by passage text hash. `verified`: the caller
+    checked the live generation's files already (an `add` has, before copying it)."""
 
-    def __init__(self, root: Path, embedder_name: str):
+    def __init__(self, root: Path, embedder_name: str, verified: bool = False):
         self.rows: dict[str, int] = {}
         self.vectors = None
         try:
@@ -125,7 +128,8 @@ class _EmbeddingCache:
             manifest = generations.read_manifest(gen, generations.EMBEDDINGS_READABLE)
             if manifest.get("embedder") != embedder_name:
                 return
-            generations.verify(gen, manifest)  # never copy vectors out of a damaged index
+            if not verified:  # never copy vectors out of a damaged index
+                generations.verify(gen, manifest)
             store = Store(gen / "store.sqlite")
             self.rows = store.embedding_rows()
             store.close()
@@ -152,11 +156,13 @@ class Builder:
         dim = embedder.dim if embedder else live["dim"]
         self.vectors = VectorWriter(build_dir / "vectors.f32", dim,
                                     generations.vector_rows(live) if live else 0)
+        self.document_vectors_path = build_dir / DOCUMENT_VECTORS
         self.keyword_index = (
             open_keyword_index(engine_of(live), build_dir / "keyword", live["languages"]) if live
             else create_keyword_index(config.index.keyword_engine, build_dir / "keyword",
                                       config.corpus.languages))
-        self.cache = _EmbeddingCache(config.index_path, embedder.name) if embedder else None
+        self.cache = (_EmbeddingCache(config.index_path, embedder.name, verified=live is not None)
+                      if embedder else None)
         # with [cluster] scheduler, documents are prepared and embedded on a Dask cluster
         self.cluster = None
         if embedder and config.cluster.scheduler:
@@ -195,26 +201,47 @@ class Builder:
 
     def link_stories(self) -> None:
         """Group the archive's documents into stories (stories.py): every document in a
-        build from scratch; in an `add`, the new ones against all (the others keep theirs)."""
+        build from scratch; in an `add`, the new ones against all (the others keep theirs,
+        and only the documents whose story or role changed are written)."""
         started = time.perf_counter()
         docs = [StoryDoc(doc_id, lang, source, first, evidence, last)
                 for doc_id, lang, source, first, last, evidence in self.store.story_documents()]
         if not docs:
             return
         grouped = self.store.stories()
-        position = {d.doc_id: i for i, d in enumerate(docs)}
-        doc_of_row = np.full(self.vectors.count, -1, dtype=np.int64)
-        for row, doc_id in self.store.document_rows():
-            doc_of_row[row] = position[doc_id]
-        vectors = document_vectors(open_vectors(self.vectors.path, self.vectors.dim,
-                                                self.vectors.count), doc_of_row, len(docs))
         new = [i for i, d in enumerate(docs) if d.doc_id not in grouped]
-        stories = group_stories(docs, vectors, grouped or None, new if grouped else None)
-        self.store.set_stories({doc_id: (s.story_id, s.role) for doc_id, s in stories.items()})
+        vectors = self.document_vectors(docs, new)
+        stories = group_stories(docs, vectors, {d: s for d, (s, _) in grouped.items()} or None,
+                                new if grouped else None)
+        self.store.set_stories({doc_id: (s.story_id, s.role) for doc_id, s in stories.items()
+                                if grouped.get(doc_id) != (s.story_id, s.role)})
+        save_document_vectors(self.document_vectors_path, [d.doc_id for d in docs], vectors)
         sizes = Counter(s.story_id for s in stories.values())
         self.report.stories = sum(n > 1 for n in sizes.values())
         self.report.storied_documents = sum(n for n in sizes.values() if n > 1)
         self.report.story_seconds = time.perf_counter() - started
+
+    def document_vectors(self, docs: list[StoryDoc], new: list[int]) -> np.ndarray:
+        """Each document's vector: summed from its passages' for the `new` ones (and all,
+        in a build from scratch); the others' as the live generation kept them."""
+        try:
+            kept, kept_vectors = load_document_vectors(self.document_vectors_path)
+        except (OSError, EOFError, ValueError, KeyError):  # none yet, or unreadable: sum all
+            kept, kept_vectors = {}, None
+        fresh = set(new)
+        summed = [i for i, d in enumerate(docs) if i in fresh or d.doc_id not in kept]
+        position = {docs[i].doc_id: n for n, i in enumerate(summed)}
+        doc_of_row = np.full(self.vectors.count, -1, dtype=np.int64)
+        for row, doc_id in self.store.document_rows(
+                None if len(summed) == len(docs) else list(position)):
+            doc_of_row[row] = position[doc_id]
+        out = np.empty((len(docs), self.vectors.dim), dtype=np.float32)
+        out[summed] = document_vectors(open_vectors(self.vectors.path, self.vectors.dim,
+                                                    self.vectors.count), doc_of_row, len(summed))
+        if len(summed) < len(docs):
+            old = np.setdiff1d(np.arange(len(docs)), summed)
+            out[old] = kept_vectors[[kept[docs[i].doc_id] for i in old.tolist()]]
+        return out
 
     def accept(self, prepared: PreparedDocument) -> None:
         """Write a prepared document and queue its passages for embedding, unless it is

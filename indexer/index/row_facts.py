@@ -79,6 +79,43 @@ class Mentions:
         return cls(keys, list(labels.values()), starts, np.asarray(codes, dtype=np.int32),
                    entry_rows)
 
+    def changed(self, rows: int, removed: np.ndarray, added: list[tuple[int, str, str]],
+                first_text) -> "Mentions":
+        """These mentions after `newsdesk add` / `remove`, as `of` would make them from the
+        changed store, at the cost of the change: the entries of the `removed` rows dropped,
+        the `added` (row, key, text) mentions (rows past this one's, in order) appended,
+        keys mentioned nowhere any more dropped. A key keeps its display form unless the row
+        of its first mention was removed: then it takes its first remaining mention's,
+        `first_text(row, key)` for a row of this one."""
+        keep = ~np.isin(self.entry_rows, removed)
+        old_rows, old_codes = self.entry_rows[keep], self.codes[keep]
+        old_keys = list(self.keys)
+        # entries are in order of row, so a code's first entry is its first mention's row
+        codes_all, first_all = np.unique(self.codes, return_index=True)
+        codes_left, first_left = np.unique(old_codes, return_index=True)
+        was_first = self.entry_rows[first_all[np.searchsorted(codes_all, codes_left)]]
+        now_first = old_rows[first_left]
+        labels = {old_keys[c]: self.labels[c] for c in codes_left.tolist()}
+        moved = was_first != now_first
+        for code, row in zip(codes_left[moved].tolist(), now_first[moved].tolist()):
+            labels[old_keys[code]] = first_text(row, old_keys[code])
+        gone = set(removed.tolist())
+        new_pairs = {}  # (row, key), in order
+        for row, key, text in added:
+            if row not in gone:
+                labels.setdefault(key, text)
+                new_pairs.setdefault((row, key), None)
+        keys = {key: code for code, key in enumerate(labels)}
+        remap = np.full(len(old_keys), -1, dtype=np.int32)
+        remap[codes_left] = np.arange(len(codes_left), dtype=np.int32)
+        entry_rows = np.concatenate([old_rows, np.fromiter(
+            (r for r, _ in new_pairs), dtype=np.int64, count=len(new_pairs))])
+        codes = np.concatenate([remap[old_codes], np.fromiter(
+            (keys[k] for _, k in new_pairs), dtype=np.int32, count=len(new_pairs))])
+        starts = np.zeros(rows + 1, dtype=np.int64)
+        starts[1:] = np.cumsum(np.bincount(entry_rows, minlength=rows)[:rows])
+        return Mentions(keys, list(labels.values()), starts, codes, entry_rows)
+
     def mask(self, keys: list[str], rows: int) -> np.ndarray:
         """The rows mentioning any of `keys`."""
         wanted = [self.keys[k] for k in keys if k in self.keys]

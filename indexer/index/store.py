@@ -57,9 +57,25 @@ def _passage(row) -> Passage:
     return Passage(pid, doc_id, ordinal, section, start, end, lang, text, text_hash, r)
 
 
+def _where_in(db: sqlite3.Connection, sql: str, values: list) -> Iterator[tuple]:
+    """Rows of `sql` (ending in "IN ({marks})") for many values, 500 at a time."""
+    for i in range(0, len(values), 500):
+        chunk = list(values[i:i + 500])
+        yield from db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+
+
 def mentions_path(store_path: Path, kind: str) -> Path:
     """The file of one kind's mentions per row, beside the store (row_facts.Mentions)."""
     return store_path.with_name(f"mentions-{kind}.npz")
+
+
+def stored_mentions(db: sqlite3.Connection, rows: int, kind: str) -> Mentions:
+    """One kind's mentions of the vector file's `rows`, read from a store."""
+    labels = {key: text for key, text, _ in db.execute(  # first display form
+        "SELECT key, text, min(rowid) FROM mentions WHERE kind = ? GROUP BY key", (kind,))}
+    pairs = db.execute("SELECT DISTINCT row, key FROM mentions WHERE kind = ? ORDER BY row",
+                       (kind,))
+    return Mentions.of(rows, labels, pairs)
 
 
 class StoreWriter:
@@ -68,6 +84,10 @@ class StoreWriter:
     def __init__(self, path: Path, existing: bool = False):
         self.path = path
         self._db = sqlite3.connect(path)
+        # of a change to a live store, what `close` updates its mentions files with:
+        # the rows taken out, and the (row, kind, key, text) of the mentions added
+        self._removed_rows: list[int] = []
+        self._added_mentions: list[tuple[int, str, str, str]] | None = [] if existing else None
         self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                                + ("" if existing else SCHEMA) + DOCUMENT_INDEXES)
 
@@ -84,6 +104,8 @@ class StoreWriter:
 
     def delete_document(self, doc_id: str) -> int:
         """Take a document and its passages out; the number of passages removed."""
+        self._removed_rows += [row for row, in self._db.execute(
+            "SELECT row FROM passages WHERE doc_id = ?", (doc_id,))]
         self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         self._db.execute("DELETE FROM mentions WHERE doc_id = ?", (doc_id,))
         return self._db.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,)).rowcount
@@ -108,28 +130,31 @@ class StoreWriter:
             f"INSERT INTO passages ({_PASSAGE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
             [(p.row, p.passage_id, p.doc_id, p.ordinal, p.section, p.start, p.end, p.language,
               p.text, p.text_hash) for p in passages])
-        self._db.executemany(
-            'INSERT INTO mentions (row, doc_id, start, "end", kind, text, key) '
-            "VALUES (?,?,?,?,?,?,?)",
-            [(p.row, p.doc_id, m.start, m.end, m.kind, m.text, name_key(m.text))
-             for p in passages for m in p.mentions])
+        mentions = [(p.row, p.doc_id, m.start, m.end, m.kind, m.text, name_key(m.text))
+                    for p in passages for m in p.mentions]
+        self._db.executemany('INSERT INTO mentions (row, doc_id, start, "end", kind, text, key)'
+                             " VALUES (?,?,?,?,?,?,?)", mentions)
+        if self._added_mentions is not None:
+            self._added_mentions += [(row, kind, key, text)
+                                     for row, _, _, _, kind, text, key in mentions]
 
-    def story_documents(self) -> Iterator[tuple[str, str, str, int, int, frozenset[str]]]:
-        """(doc_id, language, source, first day, last day, evidence) of every document, in
-        the order they were written (story grouping's input)."""
-        for *facts, evidence in self._db.execute(
-                "SELECT doc_id, language, source, date_start, date_end, evidence "
-                "FROM documents ORDER BY rowid"):
-            yield *facts, frozenset(evidence.split("\t")) - {""}
+    def story_documents(self) -> list[tuple[str, str, str, int, int, str]]:
+        """(doc_id, language, source, first day, last day, evidence tab-joined) of every
+        document, in the order they were written (story grouping's input)."""
+        return self._db.execute("SELECT doc_id, language, source, date_start, date_end, "
+                                "evidence FROM documents ORDER BY rowid").fetchall()
 
-    def stories(self) -> dict[str, str]:
-        """doc_id -> story_id of the documents already grouped into stories."""
-        return dict(self._db.execute("SELECT doc_id, story_id FROM documents "
-                                     "WHERE story_id != ''"))
+    def stories(self) -> dict[str, tuple[str, str]]:
+        """doc_id -> (story_id, story_role) of the documents already grouped into stories."""
+        return {doc_id: (story, role) for doc_id, story, role in self._db.execute(
+            "SELECT doc_id, story_id, story_role FROM documents WHERE story_id != ''")}
 
-    def document_rows(self) -> list[tuple[int, str]]:
-        """(vector row, doc_id) of every passage."""
-        return self._db.execute("SELECT row, doc_id FROM passages").fetchall()
+    def document_rows(self, doc_ids: list[str] | None = None) -> list[tuple[int, str]]:
+        """(vector row, doc_id) of every passage, or of the given documents'."""
+        if doc_ids is None:
+            return self._db.execute("SELECT row, doc_id FROM passages").fetchall()
+        return list(_where_in(self._db, "SELECT row, doc_id FROM passages WHERE doc_id IN "
+                              "({marks})", doc_ids))
 
     def set_stories(self, stories: dict[str, tuple[str, str]]) -> None:
         """Each document's (story_id, story_role)."""
@@ -137,17 +162,27 @@ class StoreWriter:
                              [(sid, role, doc_id) for doc_id, (sid, role) in stories.items()])
 
     def close(self, rows: int):
-        """Finish the store, and write each kind's mentions of the vector file's `rows`."""
+        """Finish the store, and write each kind's mentions of the vector file's `rows`:
+        from the store, or for a change to a live store, by changing the live files."""
         self._db.executescript(PASSAGE_INDEXES)
         self._db.commit()
         for kind in MENTION_KINDS:
-            labels = {key: text for key, text, _ in self._db.execute(  # first display form
-                "SELECT key, text, min(rowid) FROM mentions WHERE kind = ? GROUP BY key",
-                (kind,))}
-            pairs = self._db.execute("SELECT DISTINCT row, key FROM mentions WHERE kind = ? "
-                                     "ORDER BY row", (kind,))
-            Mentions.of(rows, labels, pairs).save(mentions_path(self.path, kind))
+            path = mentions_path(self.path, kind)
+            if self._added_mentions is None:
+                mentions = stored_mentions(self._db, rows, kind)
+            else:
+                removed = np.asarray(self._removed_rows, dtype=np.int64)
+                added = [(row, key, text) for row, k, key, text in self._added_mentions
+                         if k == kind]
+                mentions = Mentions.load(path).changed(
+                    rows, removed, added, lambda row, key: self._first_text(row, kind, key))
+            mentions.save(path)
         self._db.close()
+
+    def _first_text(self, row: int, kind: str, key: str) -> str:
+        """The display form of a passage's first mention of `key`."""
+        return self._db.execute("SELECT text FROM mentions WHERE row = ? AND kind = ? AND "
+                                "key = ? ORDER BY rowid LIMIT 1", (row, kind, key)).fetchone()[0]
 
 
 class Store:
@@ -172,25 +207,19 @@ class Store:
                                (doc_id,)).fetchone()
         return Document(*row) if row else None
 
-    def _where_in(self, sql: str, values: list) -> Iterator[tuple]:
-        """Rows of `sql` (ending in "IN ({marks})") for many values, 500 at a time."""
-        for i in range(0, len(values), 500):
-            chunk = list(values[i:i + 500])
-            yield from self._db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
-
     def documents(self, doc_ids: list[str], with_text: bool = False) -> dict[str, Document]:
         """Documents by id; their `text` is '' unless asked for (it can be megabytes)."""
         columns = _DOC_COLUMNS if with_text else _DOC_COLUMNS.replace("text,", "'' AS text,")
         sql = f"SELECT {columns} FROM documents WHERE doc_id IN ({{marks}})"
-        return {row[0]: Document(*row) for row in self._where_in(sql, doc_ids)}
+        return {row[0]: Document(*row) for row in _where_in(self._db, sql, doc_ids)}
 
     def passages_by_id(self, passage_ids: list[str]) -> dict[str, Passage]:
         sql = f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE passage_id IN ({{marks}})"
-        return {row[1]: _passage(row) for row in self._where_in(sql, passage_ids)}
+        return {row[1]: _passage(row) for row in _where_in(self._db, sql, passage_ids)}
 
     def passages_by_row(self, rows: list[int]) -> dict[int, Passage]:
         sql = f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE row IN ({{marks}})"
-        return {row[0]: _passage(row) for row in self._where_in(sql, [int(r) for r in rows])}
+        return {row[0]: _passage(row) for row in _where_in(self._db, sql, [int(r) for r in rows])}
 
     def passages_of(self, doc_id: str) -> list[Passage]:
         return [_passage(r) for r in self._db.execute(

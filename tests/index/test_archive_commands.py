@@ -181,3 +181,69 @@ def test_add_and_remove_share_keyword_segments_and_leave_the_old_generation_inta
         generations.verify(old, old_manifest)  # every file of the old generation unchanged
     assert doc_ids(cfg, embedder, "ferry OR Etna", "keyword") == set()
     assert doc_ids(cfg, embedder, "storm", "keyword") == {"storm"}
+
+
+def test_add_and_remove_leave_the_mentions_a_build_would_read_from_the_store(archive,
+                                                                             embedder):
+    """The names and figures files are changed, not rebuilt: they must still say what the
+    changed store says, a display form moving on when its first mention is removed."""
+    import sqlite3
+
+    from indexer.index.row_facts import MENTION_KINDS, Mentions
+    from indexer.index.store import mentions_path, stored_mentions
+
+    cfg, _, corpus, weekly, dump = archive
+    (weekly / "genoa.txt").write_text("GENOA port workers met the Genoa Port Authority in "
+                                      "2025, asking for 5% more.\n")
+    add_to_index(cfg, [weekly, dump], embedder=embedder, progress=False)
+    (weekly / "storm.txt").write_text("Lifeboats rescued two sailors off Sardinia near Genoa.\n")
+    add_to_index(cfg, [weekly], embedder=embedder, progress=False)  # replaces storm.txt
+    remove_from_index(cfg, ["harbour"])  # the first "Genoa"
+    gen = generations.current_dir(cfg.index_path)
+    rows = manifest(cfg)["vector_rows"]
+    with sqlite3.connect(f"file:{gen / 'store.sqlite'}?mode=ro", uri=True) as db:
+        for kind in MENTION_KINDS:
+            live, stored = Mentions.load(mentions_path(gen / "store.sqlite", kind)), \
+                stored_mentions(db, rows, kind)
+            assert [live.labels_of(r) for r in range(rows)] == \
+                [stored.labels_of(r) for r in range(rows)], kind
+            assert {k: live.labels[c] for k, c in live.keys.items()} == \
+                {k: stored.labels[c] for k, c in stored.keys.items()}, kind
+    names = Mentions.load(mentions_path(gen / "store.sqlite", "name"))
+    assert names.labels[names.keys["genoa"]] == "GENOA" and "naples" in names.keys
+
+
+def test_add_sums_only_the_new_documents_vectors_and_keeps_the_others(archive, embedder,
+                                                                      monkeypatch):
+    """Story grouping's document vectors are kept with the index: an `add` sums only the
+    new documents' passages, and the kept vectors are those a full sum gives."""
+    import numpy as np
+
+    import indexer.index.build as build
+    from indexer.index.stories import load_document_vectors
+    from indexer.index.store import Store
+    from indexer.index.vectors import open_vectors
+
+    cfg, _, _, weekly, dump = archive
+    summed = []
+    real = build.document_vectors
+    monkeypatch.setattr(build, "document_vectors", lambda vectors, doc_of_row, docs: (
+        summed.append(int((doc_of_row >= 0).sum())) or real(vectors, doc_of_row, docs)))
+    add_to_index(cfg, [weekly, dump], embedder=embedder, progress=False)
+    (weekly / "storm.txt").write_text("Lifeboats rescued two sailors off Sardinia at dawn.\n")
+    add_to_index(cfg, [weekly], embedder=embedder, progress=False)  # storm.txt replaced
+    remove_from_index(cfg, ["harbour"])
+    assert summed == [3, 1, 0]  # the passages of the documents each change wrote
+    gen = generations.current_dir(cfg.index_path)
+    kept, vectors = load_document_vectors(gen / build.DOCUMENT_VECTORS)
+    store = Store(gen / "store.sqlite")
+    doc_ids = ["tides", "porto", "storm", "wire-7"]
+    assert sorted(kept) == sorted(doc_ids)
+    rows = manifest(cfg)["vector_rows"]
+    doc_of_row = np.full(rows, -1)
+    for doc_id in doc_ids:
+        for p in store.passages_of(doc_id):
+            doc_of_row[p.row] = doc_ids.index(doc_id)
+    expected = real(open_vectors(gen / "vectors.f32", embedder.dim, rows), doc_of_row,
+                    len(doc_ids))
+    assert np.allclose(vectors[[kept[d] for d in doc_ids]], expected, atol=1e-6)
