@@ -90,14 +90,20 @@ class Mentions:
         keep = ~np.isin(self.entry_rows, removed)
         old_rows, old_codes = self.entry_rows[keep], self.codes[keep]
         old_keys = list(self.keys)
+        # only the codes of removed entries can lose their first mention, or all of them;
         # entries are in order of row, so a code's first entry is its first mention's row
-        codes_all, first_all = np.unique(self.codes, return_index=True)
-        codes_left, first_left = np.unique(old_codes, return_index=True)
-        was_first = self.entry_rows[first_all[np.searchsorted(codes_all, codes_left)]]
-        now_first = old_rows[first_left]
+        touched = np.unique(self.codes[~keep])
+        before = np.isin(self.codes, touched)
+        after = before & keep
+        codes_before, first_before = np.unique(self.codes[before], return_index=True)
+        codes_after, first_after = np.unique(self.codes[after], return_index=True)
+        was_first = self.entry_rows[before][first_before[np.searchsorted(codes_before,
+                                                                          codes_after)]]
+        now_first = self.entry_rows[after][first_after]
+        codes_left = np.setdiff1d(np.arange(len(old_keys)), np.setdiff1d(touched, codes_after))
         labels = {old_keys[c]: self.labels[c] for c in codes_left.tolist()}
         moved = was_first != now_first
-        for code, row in zip(codes_left[moved].tolist(), now_first[moved].tolist()):
+        for code, row in zip(codes_after[moved].tolist(), now_first[moved].tolist()):
             labels[old_keys[code]] = first_text(row, old_keys[code])
         gone = set(removed.tolist())
         new_pairs = {}  # (row, key), in order
