@@ -194,8 +194,8 @@ def save_document_vectors(path: Path, doc_ids: list[str], vectors: np.ndarray) -
 
 
 def load_document_vectors(path: Path) -> tuple[dict[str, int], np.ndarray]:
-    """(doc_id -> row, vectors) as saved. OSError, EOFError or ValueError if it cannot be
-    read."""
+    """(doc_id -> row, vectors) as saved. OSError, EOFError, ValueError or KeyError if it
+    cannot be read."""
     with np.load(path, allow_pickle=False) as data:
         doc_ids, vectors = json.loads(data["doc_ids"].tobytes()), data["vectors"]
     if len(doc_ids) != len(vectors):

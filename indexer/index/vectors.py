@@ -11,8 +11,9 @@ embeddings). That way a search never reads `vectors.f32`, 2 GB at a million pass
 re-scoring reads candidates all over the file, and at 105k passages 200 searches had
 mapped all of it into the server's memory. `[index] ann_rescore` re-scores them exactly
 instead: there, the top 10 rows held 98.8% of the exact scan's top 10, against 98.2%
-with the codes' cosines (recall@100 the same: the same candidates). A selective filter, whose passing rows cost less to scan than
-the candidates it would need, is still scanned exactly over those rows.
+with the codes' cosines (recall@100 the same: the same candidates). A selective filter,
+whose passing rows cost less to scan than the candidates it would need, is still
+scanned exactly over those rows.
 """
 from __future__ import annotations
 
