@@ -9,31 +9,36 @@ from __future__ import annotations
 import os
 import re
 import threading
+from itertools import chain
 
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
-from langdetect.lang_detect_exception import LangDetectException
+from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 from langdetect.utils.ngram import NGram
 
-_LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _SPACES = re.compile(" {2,}")
+_LATIN = re.compile("[A-z]")  # langdetect's 'A' <= ch <= 'z'
+_NOT_LATIN = re.compile("[\u0300-\U0010ffff]")
 WORDS_KEPT = 200_000  # distinct words whose n-grams a LanguageDetector keeps
 
 
 class _Detector(Detector):
-    """langdetect's Detector with its per-character loops replaced: the same n-grams in
-    the same order, so the same probabilities (a test compares them).
+    """langdetect's Detector with its per-character and per-draw loops replaced: the same
+    n-grams in the same order and the same random draws, so the same probabilities (a
+    test compares them).
 
     N-grams never span a space (langdetect's buffer restarts at one), so a text's
-    n-grams are its words' in turn, and a word gives the same ones wherever it stands:
-    each distinct word is worked out once (`words`, kept by the LanguageDetector) and the
-    text is normalised with str.translate. Extraction was 70% of langdetect's time and
-    langdetect half of what a build does besides embedding.
+    n-grams are its words' in turn, and a word followed by a space gives the same ones
+    wherever it stands: each distinct one is worked out once (`words`, kept by the
+    LanguageDetector, holds its n-grams as their rows of language probabilities) and the
+    text is normalised with str.translate. The trials draw n-grams as random.choice does
+    (getrandbits, retried past the end) without its calls per draw. Language tagging
+    was a third of what a build does besides embedding.
     """
 
     NORMAL: dict[int, str] = {}  # code point -> NGram.normalize(character)
 
-    def __init__(self, factory, words: dict[tuple[str, bool], list[str]]):
+    def __init__(self, factory, words: dict[str, list[list[float]]]):
         super().__init__(factory)
         self.words = words
 
@@ -42,22 +47,62 @@ class _Detector(Detector):
         text = NGram.normalize_vi(self.MAIL_RE.sub(" ", self.URL_RE.sub(" ", text)))
         self.text += _SPACES.sub(" ", text[:self.max_text_length])
 
-    def _extract_ngrams(self) -> list[str]:
+    def cleaning_text(self) -> None:
+        """As Detector.cleaning_text: Latin letters out of a text mostly in another script
+        (langdetect counts every character from U+0300 on as another script's)."""
+        if _NOT_LATIN.search(self.text) and (len(_LATIN.findall(self.text)) * 2
+                                             < len(_NOT_LATIN.findall(self.text))):
+            self.text = _LATIN.sub("", self.text)
+
+    def _detect_block(self) -> None:
+        """As Detector._detect_block: `n_trial` random walks over the text's n-grams."""
+        self.cleaning_text()
+        features = self._features()
+        if not features:
+            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        count, bits = len(features), len(features).bit_length()
+        draw, languages = self.random.getrandbits, range(len(self.langlist))
+        self.langprob = [0.0] * len(self.langlist)
+        self.random.seed(self.seed)
+        for _ in range(self.n_trial):
+            prob = self._init_probability()
+            weight = (self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH) / self.BASE_FREQ
+            i = 0
+            while True:
+                row = draw(bits)  # random.choice(ngrams), as Random._randbelow draws it
+                while row >= count:
+                    row = draw(bits)
+                word_prob = features[row]
+                for j in languages:
+                    prob[j] *= weight + word_prob[j]
+                if i % 5 == 0 and (self._normalize_prob(prob) > self.CONV_THRESHOLD
+                                   or i >= self.ITERATION_LIMIT):
+                    break
+                i += 1
+            for j in languages:
+                self.langprob[j] += prob[j] / self.n_trial
+
+    def _features(self) -> list[list[float]]:
+        """The text's known n-grams in order (Detector._extract_ngrams), each as its row
+        of language probabilities."""
         normal = self.NORMAL
         for code in {ord(ch) for ch in set(self.text)} - normal.keys():
             normal[code] = NGram.normalize(chr(code))
         words = self.text.translate(normal).split(" ")
-        out, last = [], len(words) - 1
-        for i, word in enumerate(words):
-            if word:  # followed by a space unless it ends the text
-                key = (word, i < last)
-                found = self.words.get(key)
-                if found is None:
-                    if len(self.words) > WORDS_KEPT:
-                        self.words.clear()
-                    found = self.words[key] = self._ngrams(word + " " * (i < last))
-                out += found
-        return out
+        last = words.pop()  # the one word not followed by a space
+        found = list(map(self.words.get, words))
+        if None in found:
+            if len(self.words) > WORDS_KEPT:
+                self.words.clear()
+            for i, word in enumerate(words):
+                if found[i] is None:
+                    found[i] = self.words[word] = self._rows(word + " ")
+        found.append(self._rows(last))
+        return list(chain.from_iterable(found))
+
+    def _rows(self, text: str) -> list[list[float]]:
+        table = self.word_lang_prob_map
+        return [table[gram] for gram in self._ngrams(text)]
 
     def _ngrams(self, text: str) -> list[str]:
         """Detector._extract_ngrams (NGram.add_char inlined) of normalised text that
@@ -96,11 +141,13 @@ class LanguageDetector:
         self.languages = list(languages)
         self.default = default
         self.min_letters = min_letters
+        # matches from the start of a text with at least min_letters letters, reading no further
+        self._enough_letters = re.compile(r"(?:[\W\d_]*+[^\W\d_]){%d}" % min_letters)
         self.min_confidence = min_confidence
         self.sample_chars = sample_chars
         self._lock = threading.Lock()
         self._factory = DetectorFactory()
-        self._words: dict[tuple[str, bool], list[str]] = {}  # see _Detector
+        self._words: dict[str, list[list[float]]] = {}  # see _Detector
         self._factory.set_seed(seed)
         if len(self.languages) >= 2:
             profiles = []
@@ -131,7 +178,7 @@ class LanguageDetector:
         if len(self.languages) < 2:
             return self.languages[0]
         sample = self._sample(text)
-        if len(_LETTERS.findall(sample)) < self.min_letters:
+        if not self._enough_letters.match(sample):
             return fallback
         try:
             with self._lock:  # the factory's shared state is not thread-safe
