@@ -40,13 +40,15 @@ class ElisionFilter(Filter):
 
 
 WORD_PATTERN = r"\w+(?:['’]\w+)*"
+# Whoosh's default RegexTokenizer pattern, its group made non-capturing (findall gives words)
+ENGLISH_WORD_PATTERN = r"[\w\*]+(?:\.?[\w\*]+)*"
 
 
 @lru_cache(maxsize=None)
 def analyzer_for(lang: str):
     """The analyzer used for fields (and queries) in language `lang`."""
     if lang == "en":
-        return (RegexTokenizer() | LowercaseFilter() | StopFilter(lang="en")
+        return (RegexTokenizer(ENGLISH_WORD_PATTERN) | LowercaseFilter() | StopFilter(lang="en")
                 | StemFilter(lang="en", cachesize=50000))
     if lang == "it":
         return (RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | ElisionFilter()
@@ -135,9 +137,19 @@ class OnePass:
 
     def terms(self, value: str) -> list[str]:
         """The analysed forms of the words that are not stop words, as the chain gives them
-        (what indexing and queries need: ~3x faster than the chain's generators)."""
-        return [text for text, _, stopped in self._forms(self.pattern.finditer(value))
-                if not stopped]
+        (what indexing and queries need: ~10x faster than the chain's generators).
+
+        Lowercasing first finds the same words, lowercased, wherever every character
+        lowercases to one (a word character to a word character: a test checks all of
+        Unicode) by itself. A text with one that does not ("İ" becomes two; "Σ" becomes
+        "ς" or "σ" by what follows it, in the text or in the word) is read word by word."""
+        lowered = value.lower()
+        if len(lowered) != len(value) or "Σ" in value or self.pattern.groups:
+            forms = self._forms(self.pattern.finditer(value))
+        else:
+            get, form = self.forms.get, self.form
+            forms = [get(w) or form(w) for w in self.pattern.findall(lowered)]
+        return [text for text, _, stopped in forms if not stopped]
 
     def spans(self, value: str) -> tuple[list[tuple[int, int]], list[str]]:
         """Each token's (start, end) and analysed form, as `tokens` gives them."""
