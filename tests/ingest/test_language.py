@@ -3,6 +3,7 @@ exactly langdetect's own probabilities, on real passages of both languages and o
 text (accents, capitals, other scripts, URLs, e-mails, runs of spaces and punctuation)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,15 @@ def test_the_same_probabilities_on_real_passages(detector):
 def test_the_same_probabilities_on_any_text(detector, pieces):
     ours, theirs = both(detector, "".join(pieces))
     assert ours == theirs
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.sampled_from(ALPHABET + ["_", "9", "²", "ǅ"]), max_size=40),
+       min_letters=st.integers(0, 25))
+def test_too_few_letters_is_counted_as_before(pieces, min_letters):
+    """`detect` reads no further than the min_letters-th letter: it is too short exactly
+    when it has fewer letters (not digits, not "_") than that."""
+    text = "".join(pieces)
+    tagger = LanguageDetector(["en", "it"], "en", min_letters=min_letters)
+    assert bool(tagger._enough_letters.match(text)) == (
+        len(re.findall(r"[^\W\d_]", text)) >= min_letters)
