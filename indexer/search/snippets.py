@@ -13,7 +13,7 @@ import numpy as np
 from markupsafe import escape
 
 from ..index.embedders import Embedder
-from ..index.keyword.analyzers import analyzer_for
+from ..index.keyword.analyzers import analyze
 from ..index.keyword.whoosh_index import KeywordIndex
 from ..ingest.passages import split_sentences
 from ..models import Passage
@@ -60,8 +60,7 @@ def matched_terms(sentences: list[str], lang: str, termset: frozenset[str]) -> l
     """Per sentence, the query's analysed terms it holds (as the highlighter would mark them)."""
     if not termset:
         return [set() for _ in sentences]
-    analyzer = analyzer_for(lang)
-    return [{t.text for t in analyzer(s)} & termset for s in sentences]
+    return [set(analyze(lang, s)) & termset for s in sentences]
 
 
 def semantic_sentences(passages: list[Passage], terms: dict[str, frozenset[str]],
