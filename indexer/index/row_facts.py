@@ -42,6 +42,16 @@ class Category:
                             dtype=np.int32, count=len(column))
         return cls(list(seen), codes)
 
+    @classmethod
+    def coded(cls, values: list[str], codes: np.ndarray) -> "Category":
+        """From `codes` into distinct `values`, numbered as `of` numbers them (in order of
+        first appearance; values no row has are left out)."""
+        used, first = np.unique(codes, return_index=True)
+        order = used[np.argsort(first)]
+        renumber = np.zeros(len(values), dtype=np.int32)
+        renumber[order] = np.arange(len(order), dtype=np.int32)
+        return cls([values[c] for c in order.tolist()], renumber[codes])
+
     def mask(self, wanted: list[str]) -> np.ndarray:
         idx = [self.values.index(v) for v in wanted if v in self.values]
         return np.isin(self.codes, idx)
@@ -159,6 +169,10 @@ class Mentions:
                        labels, data["starts"], data["codes"], data["entry_rows"])
 
 
+def _category(column) -> Category:
+    return column if isinstance(column, Category) else Category.of(column)
+
+
 def sorted_places(labels: list[str]) -> np.ndarray:
     """Each label's place in sorted order, to break ties between counts by label."""
     places = np.empty(len(labels), dtype=np.int64)
@@ -170,13 +184,14 @@ class RowFacts:
     def __init__(self, columns: dict[str, np.ndarray],
                  mentions: dict[str, Mentions] | None = None):
         """From per-row columns: doc_id, language, kind, source, date_start, date_end, story
-        and alive ("" and 0 in rows no passage has), and each MENTION_KINDS' mentions."""
-        self.categories = {k: Category.of(columns[k]) for k in CATEGORIES}
-        doc = Category.of(columns["doc_id"])
+        and alive ("" and 0 in rows no passage has; the text columns as values, or coded
+        already as Categories), and each MENTION_KINDS' mentions."""
+        self.categories = {k: _category(columns[k]) for k in CATEGORIES}
+        doc = _category(columns["doc_id"])
         self.doc_ids, self.doc = doc.values, doc.codes
         self.date_start = np.asarray(columns["date_start"], dtype=np.int64)
         self.date_end = np.asarray(columns["date_end"], dtype=np.int64)
-        self.story = Category.of(columns.get("story", [""] * len(columns["alive"])))
+        self.story = _category(columns.get("story", [""] * len(columns["alive"])))
         self.alive = np.asarray(columns["alive"], dtype=bool)
         self.all_alive = bool(self.alive.all())
         self.mentions = mentions or {kind: Mentions.of(len(self.alive), {}, ())

@@ -17,7 +17,7 @@ import numpy as np
 from ..dates import date_span
 from ..ingest.names import Mention, name_key
 from ..models import Document, Passage
-from .row_facts import MENTION_KINDS, Mentions, RowFacts
+from .row_facts import MENTION_KINDS, Category, Mentions, RowFacts
 
 SCHEMA = """
 CREATE TABLE documents (
@@ -256,24 +256,45 @@ class Store:
         return dict(self._db.execute("SELECT text_hash, row FROM passages"))
 
     def row_facts(self, rows: int) -> RowFacts:
-        """What search knows of each of the vector file's `rows` (row_facts.py)."""
-        columns = {"doc_id": np.full(rows, "", dtype=object),
-                   "language": np.full(rows, "", dtype=object),
-                   "kind": np.full(rows, "", dtype=object),
-                   "source": np.full(rows, "", dtype=object),
-                   "date_start": np.zeros(rows, np.int64), "date_end": np.zeros(rows, np.int64),
-                   "story": np.full(rows, "", dtype=object),
-                   "alive": np.zeros(rows, dtype=bool)}
-        cursor = self._db.execute(
-            "SELECT p.row, p.doc_id, p.language, d.kind, d.source, d.date_start, d.date_end, "
-            "d.story_id FROM passages p JOIN documents d USING (doc_id)")
+        """What search knows of each of the vector file's `rows` (row_facts.py). Each
+        document's facts are read once and given to its passages' rows as arrays: a join
+        in SQL read them once a passage (5.6 s at a million passages, against 2.6-2.9 s)."""
+        documents = self._db.execute("SELECT doc_id, kind, source, date_start, date_end, "
+                                     "story_id FROM documents").fetchall()
+        number = {doc[0]: n for n, doc in enumerate(documents)}
+        none = np.zeros(0, dtype=np.int64)
+        at, doc, language, languages = [none], [none], [none.astype(np.int32)], {"": 0}
+        cursor = self._db.execute("SELECT row, doc_id, language FROM passages")
         while chunk := cursor.fetchmany(65536):
-            at, *values = zip(*chunk)
-            at = np.asarray(at, dtype=np.int64)
-            for name, column in zip(columns, values):
-                columns[name][at] = (np.asarray([v or 0 for v in column]) if name.startswith("date")
-                                     else np.asarray(column, dtype=object))
-            columns["alive"][at] = True
+            passage_rows, doc_ids, passage_languages = zip(*chunk)
+            at.append(np.asarray(passage_rows, dtype=np.int64))
+            doc.append(np.fromiter(map(number.__getitem__, doc_ids), np.int64, len(doc_ids)))
+            language.append(np.fromiter((languages.setdefault(v or "", len(languages))
+                                         for v in passage_languages), np.int32, len(chunk)))
+        at, doc, language = np.concatenate(at), np.concatenate(doc), np.concatenate(language)
+        alive = np.zeros(rows, dtype=bool)
+        alive[at] = True
+
+        def spread(codes: np.ndarray, dead: int) -> np.ndarray:  # rows without a passage: dead
+            out = np.full(rows, dead, dtype=codes.dtype)
+            out[at] = codes
+            return out
+
+        def category(per_document) -> Category:
+            values = {"": 0}
+            codes = np.fromiter((values.setdefault(v or "", len(values)) for v in per_document),
+                                np.int32, len(documents))
+            return Category.coded(list(values), spread(codes[doc], 0))
+
+        _, kinds, sources, starts, ends, stories = zip(*documents) if documents else [()] * 6
+        columns = {
+            "doc_id": Category.coded([d[0] for d in documents] + [""],
+                                     spread(doc, len(documents))),
+            "language": Category.coded(list(languages), spread(language, 0)),
+            "kind": category(kinds), "source": category(sources), "story": category(stories),
+            "date_start": spread(np.asarray([v or 0 for v in starts], np.int64)[doc], 0),
+            "date_end": spread(np.asarray([v or 0 for v in ends], np.int64)[doc], 0),
+            "alive": alive}
         return RowFacts(columns, {kind: Mentions.load(mentions_path(self.path, kind))
                                   for kind in MENTION_KINDS})
 

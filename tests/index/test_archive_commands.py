@@ -247,3 +247,55 @@ def test_add_sums_only_the_new_documents_vectors_and_keeps_the_others(archive, e
     expected = real(open_vectors(gen / "vectors.f32", embedder.dim, rows), doc_of_row,
                     len(doc_ids))
     assert np.allclose(vectors[[kept[d] for d in doc_ids]], expected, atol=1e-6)
+
+
+def joined_row_facts(db, rows):
+    """What Store.row_facts read before, with one join: every fact once a passage."""
+    import numpy as np
+
+    from indexer.index.row_facts import RowFacts
+    columns = {name: np.full(rows, "", dtype=object)
+               for name in ("doc_id", "language", "kind", "source", "story")}
+    columns |= {"date_start": np.zeros(rows, np.int64), "date_end": np.zeros(rows, np.int64),
+                "alive": np.zeros(rows, dtype=bool)}
+    for row, *values in db.execute(
+            "SELECT p.row, p.doc_id, p.language, d.kind, d.source, d.story_id, d.date_start, "
+            "d.date_end FROM passages p JOIN documents d USING (doc_id)"):
+        for name, value in zip(("doc_id", "language", "kind", "source", "story", "date_start",
+                                "date_end"), values):
+            columns[name][row] = value or (0 if name.startswith("date") else "")
+        columns["alive"][row] = True
+    return RowFacts(columns)
+
+
+def test_row_facts_read_by_document_equal_those_of_a_join(archive, embedder):
+    """Row facts are read as documents and passages and spread by array: the same codes,
+    values (in order of first appearance) and dates as a join gave, with dead rows."""
+    import sqlite3
+
+    from indexer.index.row_facts import CATEGORIES
+    from indexer.index.store import Store
+
+    cfg, _, _, weekly, dump = archive
+    (weekly / "sailors.txt").write_text("Lifeboats rescued two sailors off Sardinia.\n\n"
+                                        + "The coast guard thanked the fishermen. " * 60 + "\n")
+    add_to_index(cfg, [weekly, dump], embedder=embedder, progress=False)
+    (weekly / "storm.txt").write_text("The storm reached Corsica on Sunday night.\n")
+    add_to_index(cfg, [weekly], embedder=embedder, progress=False)  # replaces storm.txt
+    remove_from_index(cfg, ["harbour"])
+    gen = generations.current_dir(cfg.index_path)
+    rows = manifest(cfg)["vector_rows"]
+    store = Store(gen / "store.sqlite")
+    ours = store.row_facts(rows)
+    store.close()
+    with sqlite3.connect(f"file:{gen / 'store.sqlite'}?mode=ro", uri=True) as db:
+        joined = joined_row_facts(db, rows)
+    assert not ours.all_alive and len({ours.doc_id(r) for r in range(rows)}) > 3
+    assert ours.doc_ids == joined.doc_ids and ours.doc.tolist() == joined.doc.tolist()
+    for name in CATEGORIES:
+        assert ours.categories[name].values == joined.categories[name].values, name
+        assert ours.categories[name].codes.tolist() == joined.categories[name].codes.tolist()
+    assert (ours.story.values, ours.story.codes.tolist()) == \
+        (joined.story.values, joined.story.codes.tolist())
+    for name in ("date_start", "date_end", "alive"):
+        assert getattr(ours, name).tolist() == getattr(joined, name).tolist(), name
