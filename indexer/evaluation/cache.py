@@ -21,11 +21,9 @@ from ..config import Config
 from ..index import generations
 from ..index.build import settings_fingerprint
 
-# Modules whose code decides what an index contains: a change to any of them invalidates it.
-INDEXING_MODULES = ("index/keyword/analyzers", "index/build", "ingest/cleaning",
-                    "index/keyword/tantivy_index",
-                    "index/keyword/whoosh_index", "ingest/language", "ingest/passages",
-                    "ingest/sources", "index/store", "index/vectors")
+# The code that decides what an index contains: every module of the ingest and index
+# stages and the shared ones they import (a change to any of them invalidates it)
+INDEXING_CODE = ("ingest", "index", "config.py", "dates.py", "models.py")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -106,11 +104,17 @@ def vector_store(cache_dir: Path, embedder_name: str, namespace: str) -> VectorS
                        / f"{_UNSAFE.sub('_', namespace)}.npz")
 
 
+def indexing_sources() -> list[Path]:
+    """The source files of INDEXING_CODE."""
+    package = Path(__file__).resolve().parent.parent
+    paths = (package / name for name in INDEXING_CODE)
+    return [f for path in paths for f in (sorted(path.rglob("*.py")) if path.is_dir() else [path])]
+
+
 def _code_hash() -> str:
     digest = hashlib.sha1()
-    package = Path(__file__).resolve().parent.parent
-    for name in INDEXING_MODULES:
-        digest.update((package / f"{name}.py").read_bytes())
+    for path in indexing_sources():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

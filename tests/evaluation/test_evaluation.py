@@ -174,3 +174,21 @@ def test_eval_rejects_unknown_sets_and_missing_data(tmp_path, capsys):
     assert "unknown evaluation set" in capsys.readouterr().err
     assert main(["--config", config, "eval", "--data", str(tmp_path / "missing")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_a_cached_index_depends_on_every_module_a_build_runs():
+    """A cached eval index is reused while its code hash holds: that hash must cover every
+    indexer module a build imports (ingest/prepare.py was once left out of it)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from indexer.evaluation.cache import indexing_sources
+    script = ("import sys, indexer.index.build, indexer.index.update; print('\\n'.join("
+              "m.__file__ for n, m in sys.modules.items() if n.startswith('indexer.')))")
+    imported = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True, cwd=Path(__file__).resolve().parents[2]).stdout.split()
+    assert len(imported) > 20
+    root = Path(__file__).resolve().parents[2] / "indexer"
+    missing = {Path(f).resolve() for f in imported} - {p.resolve() for p in indexing_sources()}
+    assert missing <= {root / "__init__.py"}
