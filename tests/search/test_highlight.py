@@ -59,7 +59,7 @@ def test_one_pass_gives_the_chains_terms(lang):
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.text(alphabet=st.sampled_from(list("aeioulrtnsdTL’' .,\n-Èàé1*_İẞΣςKǅ\u0307")),
+@given(text=st.text(alphabet=st.sampled_from(list("aeioulrtnsdTL’' .,\n-Èàé1*_İẞΣς\u212aǅ\u0307")),
                     max_size=200),
        lang=st.sampled_from(["en", "it"]))
 def test_any_text_gives_the_chains_terms(text, lang):
