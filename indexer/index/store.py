@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -258,43 +259,40 @@ class Store:
     def row_facts(self, rows: int) -> RowFacts:
         """What search knows of each of the vector file's `rows` (row_facts.py). Each
         document's facts are read once and given to its passages' rows as arrays: a join
-        in SQL read them once a passage (4.5-5.3 s at a million passages, against 2.5-3.2)."""
+        in SQL read them once a passage (4.5-5.3 s at a million passages, against 2.6-3.4)."""
         documents = self._db.execute("SELECT doc_id, kind, source, date_start, date_end, "
                                      "story_id FROM documents").fetchall()
         number = {doc[0]: n for n, doc in enumerate(documents)}
         none = np.zeros(0, dtype=np.int64)
-        at, doc, language, languages = [none], [none], [none.astype(np.int32)], {"": 0}
+        at, doc, language = [none], [none], []
         cursor = self._db.execute("SELECT row, doc_id, language FROM passages")
         while chunk := cursor.fetchmany(65536):
             passage_rows, doc_ids, passage_languages = zip(*chunk)
             at.append(np.fromiter(passage_rows, np.int64, len(passage_rows)))
             doc.append(np.fromiter(map(number.__getitem__, doc_ids), np.int64, len(doc_ids)))
-            language.append(np.fromiter((languages.setdefault(v or "", len(languages))
-                                         for v in passage_languages), np.int32, len(chunk)))
-        at, doc, language = np.concatenate(at), np.concatenate(doc), np.concatenate(language)
-        alive = np.zeros(rows, dtype=bool)
-        alive[at] = True
+            language.append(passage_languages)
+        at, doc = np.concatenate(at), np.concatenate(doc)
 
-        def spread(codes: np.ndarray, dead: int) -> np.ndarray:  # rows without a passage: dead
-            out = np.full(rows, dead, dtype=codes.dtype)
-            out[at] = codes
+        def per_row(values: np.ndarray, blank) -> np.ndarray:  # `blank` where no passage is
+            out = np.full(rows, blank, dtype=values.dtype)
+            out[at] = values
             return out
 
-        def category(per_document) -> Category:
-            values = {"": 0}
-            codes = np.fromiter((values.setdefault(v or "", len(values)) for v in per_document),
-                                np.int32, len(documents))
-            return Category.coded(list(values), spread(codes[doc], 0))
+        def category(values, of_documents: bool = True) -> Category:
+            """Values of each document (or each passage) as a Category of every row."""
+            found = Category.of([*values, ""])  # "": the rows no passage has
+            codes = found.codes[:-1][doc] if of_documents else found.codes[:-1]
+            return Category.coded(found.values, per_row(codes, found.codes[-1]))
 
-        _, kinds, sources, starts, ends, stories = zip(*documents) if documents else [()] * 6
+        doc_ids, kinds, sources, starts, ends, stories = zip(*documents) if documents \
+            else [()] * 6
         columns = {
-            "doc_id": Category.coded([d[0] for d in documents] + [""],
-                                     spread(doc, len(documents))),
-            "language": Category.coded(list(languages), spread(language, 0)),
+            "doc_id": category(doc_ids),
+            "language": category(chain.from_iterable(language), of_documents=False),
             "kind": category(kinds), "source": category(sources), "story": category(stories),
-            "date_start": spread(np.asarray([v or 0 for v in starts], np.int64)[doc], 0),
-            "date_end": spread(np.asarray([v or 0 for v in ends], np.int64)[doc], 0),
-            "alive": alive}
+            "date_start": per_row(np.asarray([v or 0 for v in starts], np.int64)[doc], 0),
+            "date_end": per_row(np.asarray([v or 0 for v in ends], np.int64)[doc], 0),
+            "alive": per_row(np.ones(len(at), dtype=bool), False)}
         return RowFacts(columns, {kind: Mentions.load(mentions_path(self.path, kind))
                                   for kind in MENTION_KINDS})
 
