@@ -131,7 +131,7 @@ def child_encode(texts_path: Path, workers: int) -> dict:
     from indexer.index.embedders import load_embedder
     texts = json.loads(texts_path.read_text())
     batch = IndexConfig().batch_size
-    embedder = load_embedder(EmbedderConfig())
+    embedder = load_embedder(EmbedderConfig(), bulk=True)  # as a build's workers load it
     batches = [texts[i:i + batch] for i in range(0, len(texts), batch)]
     if workers == 1:
         embedder.encode(texts[:batch])  # warm up

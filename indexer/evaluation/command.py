@@ -97,7 +97,7 @@ def cmd_eval(args, config: Config) -> int:
         if not args.quiet:
             print(line, file=sys.stderr, flush=True)
 
-    embedder = load_embedder(config.embedder)
+    embedder = load_embedder(config.embedder, bulk=True)  # embeds the sets' corpora
     translator = load_translator(config)
     results = run_sets(sets, data, config, embedder, cache_dir, args.modes, args.sample, log,
                        translator)

@@ -443,8 +443,9 @@ def build_index(config: Config, paths: list[Path] | None = None, full: bool = Fa
     with generations.build_lock(root):
         record = ArchiveRecord() if paths else archive.live_record(root)
         paths = [Path(p) for p in paths] if paths else record.paths(config.corpus_paths)
-        return rebuild(config, paths, record, embedder or load_embedder(config.embedder),
-                       full=full, progress=progress, allow_shrink=allow_shrink)
+        embedder = embedder or load_embedder(config.embedder, bulk=True)
+        return rebuild(config, paths, record, embedder, full=full, progress=progress,
+                       allow_shrink=allow_shrink)
 
 
 def rebuild(config: Config, paths: list[Path], record: ArchiveRecord, embedder: Embedder,

@@ -166,7 +166,7 @@ def _embedder(spec: EmbedderConfig):
         if key not in _LOADED:
             limit_threads()
             from .embedders import load_embedder
-            _LOADED[key] = load_embedder(replace(spec, threads=1))
+            _LOADED[key] = load_embedder(replace(spec, threads=1), bulk=True)
         return _LOADED[key]
 
 

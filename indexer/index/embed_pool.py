@@ -199,7 +199,7 @@ def _start_worker(spec: EmbedderConfig) -> None:
                          name="exit-with-parent").start()
     limit_threads()
     from .embedders import load_embedder
-    _EMBEDDER = load_embedder(replace(spec, threads=1))
+    _EMBEDDER = load_embedder(replace(spec, threads=1), bulk=True)
 
 
 def _encode(texts: list[str]) -> np.ndarray:

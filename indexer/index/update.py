@@ -90,7 +90,7 @@ def add_to_index(config: Config, paths: list[Path], embedder: Embedder | None = 
     with generations.build_lock(root):
         record = archive.live_record(root)
         new_record = record.with_added(paths)
-        embedder = embedder or load_embedder(config.embedder)
+        embedder = embedder or load_embedder(config.embedder, bulk=True)
         try:
             gen, manifest = _live(root)
         except generations.IndexUnavailable:
