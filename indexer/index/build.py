@@ -30,8 +30,8 @@ from ..ingest.sources import read_corpus, source_signature
 from ..models import Document, Passage, Skipped
 from . import archive, generations
 from .archive import ArchiveRecord
-from .embed_pool import EmbeddingFailed, encoder_for
-from .embedders import Embedder, load_embedder
+from .embed_pool import EmbeddingFailed, build_embedder, encoder_for
+from .embedders import Embedder
 from .keyword.engines import create_keyword_index, engine_of, open_keyword_index
 from .stories import (StoryDoc, document_vectors, group_stories, load_document_vectors,
                       save_document_vectors)
@@ -443,7 +443,7 @@ def build_index(config: Config, paths: list[Path] | None = None, full: bool = Fa
     with generations.build_lock(root):
         record = ArchiveRecord() if paths else archive.live_record(root)
         paths = [Path(p) for p in paths] if paths else record.paths(config.corpus_paths)
-        embedder = embedder or load_embedder(config.embedder, bulk=True)
+        embedder = embedder or build_embedder(config.embedder)
         return rebuild(config, paths, record, embedder, full=full, progress=progress,
                        allow_shrink=allow_shrink)
 

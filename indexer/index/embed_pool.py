@@ -147,6 +147,15 @@ class PoolEncoder:
             self._executor = None
 
 
+def build_embedder(spec: EmbedderConfig):
+    """The embedder a build loads in its own process: a bulk one (see
+    embedders.UseMultilingual) where it embeds the whole archive (`workers = 1`); beside
+    worker processes it embeds at most INLINE_PASSAGES texts, for which loading torch
+    (~1 s and ~200 MB) does not pay."""
+    from .embedders import load_embedder
+    return load_embedder(spec, bulk=worker_count(spec) == 1)
+
+
 def encoder_for(embedder, spec: EmbedderConfig):
     """How a build embeds with `embedder`: in `[embedder] workers` processes when the
     embedder can be loaded again in each of them (it was made by `load_embedder`),

@@ -22,7 +22,8 @@ from . import archive, generations
 from .archive import ArchiveRecord, covers
 from .build import (Builder, BuildReport, Publication, archive_signature, publish_build,
                     rebuild, settings_fingerprint)
-from .embedders import Embedder, load_embedder
+from .embed_pool import build_embedder
+from .embedders import Embedder
 from .keyword.engines import engine_of
 
 
@@ -90,7 +91,7 @@ def add_to_index(config: Config, paths: list[Path], embedder: Embedder | None = 
     with generations.build_lock(root):
         record = archive.live_record(root)
         new_record = record.with_added(paths)
-        embedder = embedder or load_embedder(config.embedder, bulk=True)
+        embedder = embedder or build_embedder(config.embedder)
         try:
             gen, manifest = _live(root)
         except generations.IndexUnavailable:

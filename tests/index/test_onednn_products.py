@@ -7,7 +7,9 @@ import sys
 import numpy as np
 import pytest
 
+from indexer.config import EmbedderConfig
 from indexer.index import embedders
+from indexer.index.embed_pool import build_embedder, worker_count
 from indexer.index.embedders import OneDnnMatrix, UseMultilingual
 from tests.index.test_use_tokenizer import seed_paragraphs
 
@@ -74,3 +76,14 @@ def test_an_embedder_of_queries_never_imports_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("workers, bulk", [(1, True), (2, False), (0, None)])
+def test_a_build_loads_a_bulk_embedder_only_where_it_embeds_everything(monkeypatch, workers,
+                                                                      bulk):
+    """Beside worker processes the build's own embedder embeds the first 512 texts only:
+    a `newsdesk add` of an article should not pay torch's import for them."""
+    monkeypatch.setattr(embedders, "onednn_speedup", lambda matrix, limits: 1.5)
+    embedder = build_embedder(EmbedderConfig(workers=workers))
+    assert embedder.onednn is (worker_count(EmbedderConfig(workers=workers)) == 1
+                               if bulk is None else bulk)
