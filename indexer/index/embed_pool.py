@@ -34,8 +34,10 @@ import numpy as np
 from ..config import EmbedderConfig
 
 # texts a build embeds in-process before it starts worker processes. Starting them (an
-# interpreter and the model each, ~1.5 s here) pays off from ~300 passages on; twice that
-# keeps small builds (a `newsdesk add` of a few files, the seed corpus's 275) in-process.
+# interpreter and the model each, ~1.5 s here; ~0.9 s more since each imports torch and
+# times oneDNN's products, see embedders.UseMultilingual) paid off from ~300 passages on
+# when measured; 512 keeps small builds (a `newsdesk add` of a few files, the seed
+# corpus's 275) in-process.
 INLINE_PASSAGES = 512
 INFLIGHT_PER_WORKER = 2
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
