@@ -33,6 +33,7 @@ from .archive import ArchiveRecord
 from .embed_pool import EmbeddingFailed, build_embedder, encoder_for
 from .embedders import Embedder
 from .keyword.engines import create_keyword_index, engine_of, open_keyword_index
+from .keyword.word_forms import load_word_forms, save_word_forms
 from .stories import (StoryDoc, document_vectors, group_stories, load_document_vectors,
                       save_document_vectors)
 from .store import Store, StoreWriter
@@ -157,10 +158,14 @@ class Builder:
         self.vectors = VectorWriter(build_dir / "vectors.f32", dim,
                                     generations.vector_rows(live) if live else 0)
         self.document_vectors_path = build_dir / DOCUMENT_VECTORS
+        self.build_dir = build_dir
+        self.languages = live["languages"] if live else config.corpus.languages
         self.keyword_index = (
-            open_keyword_index(engine_of(live), build_dir / "keyword", live["languages"]) if live
+            open_keyword_index(engine_of(live), build_dir / "keyword", self.languages) if live
             else create_keyword_index(config.index.keyword_engine, build_dir / "keyword",
-                                      config.corpus.languages))
+                                      self.languages))
+        if live:  # the copy's word forms, so that those saved at the end are all of them
+            load_word_forms(build_dir)
         self.cache = (_EmbeddingCache(config.index_path, embedder.name, verified=live is not None)
                       if embedder else None)
         # with [cluster] scheduler, documents are prepared and embedded on a Dask cluster
@@ -193,6 +198,7 @@ class Builder:
             if self.cluster is not None:
                 self.cluster.close()
         self.vectors.close()
+        save_word_forms(self.build_dir, self.languages)
         self.link_stories()
         docs, passages = self.store.language_counts()
         self.store.close(self.vectors.count)

@@ -16,6 +16,7 @@ from ..config import Config
 from . import generations
 from .ann import AnnIndex
 from .keyword.engines import engine_of, open_keyword_index
+from .keyword.word_forms import load_word_forms
 from .row_facts import RowFacts
 from .store import Store
 from .vectors import VectorIndex, open_vectors
@@ -50,6 +51,7 @@ class Index:
             if keyword.doc_count() != manifest["passages"]:
                 raise ValueError(f"the keyword index has {keyword.doc_count()} passages, "
                                  f"the manifest {manifest['passages']}")
+            load_word_forms(path)
             rows, dim = generations.vector_rows(manifest), int(manifest["dim"])
             vectors = VectorIndex(open_vectors(path / "vectors.f32", dim, rows),
                                   store.row_facts(rows),

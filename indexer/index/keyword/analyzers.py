@@ -8,8 +8,12 @@ LanguageAnalyzer where it has one.
 """
 from __future__ import annotations
 
+import hashlib
+import itertools
 import re
 from functools import lru_cache
+
+import whoosh
 
 from whoosh.analysis import (Filter, LanguageAnalyzer, LowercaseFilter, RegexTokenizer,
                              StandardAnalyzer, StemFilter, StopFilter, Token)
@@ -73,7 +77,7 @@ def analyze(lang: str, text: str) -> list[str]:
 
 # One pass: the chains above as one loop (what highlighting, indexing and queries run)
 
-STEM_CACHE = 200_000  # words whose stems are kept, per language
+STEM_CACHE = 200_000  # words whose forms are kept, per language (the newer half when full)
 
 
 class OnePass:
@@ -95,6 +99,12 @@ class OnePass:
         # lowercased word -> (analysed form, chars an elided article takes, stopped);
         # GIL-atomic dict operations
         self.forms: dict[str, tuple[str, int, bool]] = {}
+        # what the forms depend on, so forms saved by another process are used only if equal
+        self.signature = hashlib.sha256(repr((
+            self.pattern.pattern, sorted(self.elisions or ()), sorted(self.stops), self.min,
+            self.max, getattr(self.stem, "__module__", ""), getattr(self.stem, "__qualname__",
+                                                                    repr(self.stem)),
+            sorted(self.ignore), whoosh.versionstring())).encode()).hexdigest()[:16]
 
     @classmethod
     def fits(cls, chain) -> bool:
@@ -115,10 +125,21 @@ class OnePass:
                        and text not in self.stops)
         if not (stopped or text in self.ignore):
             text = self.stem(text)
-        if len(self.forms) > STEM_CACHE:
-            self.forms.clear()
         found = self.forms[word] = (text, offset, stopped)
+        if len(self.forms) > STEM_CACHE:
+            self.trim()
         return found
+
+    def add_forms(self, forms: dict[str, tuple[str, int, bool]]) -> None:
+        """Keep forms made elsewhere (another process's `forms`, by the same chain)."""
+        self.forms.update(forms)
+        if len(self.forms) > STEM_CACHE:
+            self.trim()
+
+    def trim(self) -> None:
+        """Drop the older half of the kept forms: the words in use come back at once."""
+        for word in list(itertools.islice(self.forms, len(self.forms) // 2)):
+            self.forms.pop(word, None)  # another thread may be trimming too
 
     def tokens(self, value: str, termset: frozenset[str]):
         """The tokens of `value`, each marked `matched` if its analysed form is in termset."""
