@@ -1,8 +1,6 @@
 """A generation keeps what keyword analysis made of its archive's words (word_forms.py),
 so a fresh searching process does not stem them again; what it loads must be exactly
 what analysing each word gives."""
-import json
-
 import pytest
 
 from indexer.config import load_config
@@ -68,17 +66,19 @@ def test_opening_a_generation_loads_the_forms_its_build_made(built, forgetful):
 
 
 def test_forms_of_another_analysis_chain_or_a_damaged_file_are_not_loaded(built, forgetful):
-    path = current(built) / word_forms.FILE
-    saved = json.loads(path.read_text())
-    saved["languages"]["en"]["analyzer"] = "another chain"
-    path.write_text(json.dumps(saved))
+    gen = current(built)
+    english, italian = gen / "word_forms.en.tsv", gen / "word_forms.it.tsv"
+    italian_words = len(italian.read_text().splitlines()) - 1
+    first, rest = english.read_text().split("\n", 1)
+    english.write_text("#analyzer\tanother chain\n" + rest)
     forgetful()
-    assert word_forms.load_word_forms(current(built)) == len(saved["languages"]["it"]["forms"])
-    assert not one_pass("en").forms and one_pass("it").forms
-    for damaged in ("{", '{"languages": {"it": {"analyzer": 1}}}', "[]"):
-        path.write_text(damaged)
+    assert word_forms.load_word_forms(gen) == italian_words
+    assert not one_pass("en").forms and len(one_pass("it").forms) == italian_words
+    good = italian.read_text()
+    for damaged in ("", good + "word\tform\n", good + "word\tform\tx\t0\n"):
+        italian.write_text(damaged)
         forgetful()
-        assert word_forms.load_word_forms(current(built)) == 0
+        assert word_forms.load_word_forms(gen) == 0
         assert not one_pass("it").forms
 
 
