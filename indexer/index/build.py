@@ -71,7 +71,13 @@ class BuildReport:
     embeddings_computed: int = 0
     stories: int = 0  # stories of two or more documents in the archive
     storied_documents: int = 0  # documents in them
-    story_seconds: float = 0.0  # grouping documents into stories (of `seconds`)
+    # of `seconds`, after the last passage was written: committing the keyword index, the
+    # vector graph (ann.py), grouping documents into stories, the store's indexes and
+    # mentions files
+    commit_seconds: float = 0.0
+    graph_seconds: float = 0.0
+    story_seconds: float = 0.0
+    store_seconds: float = 0.0
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -93,7 +99,12 @@ class BuildReport:
                      f"The archive now holds {archive}."]
         if self.stories:
             lines.append(f"Stories: {self.storied_documents} documents in {self.stories} "
-                         f"stories told by two or more ({self.story_seconds:.1f} s).")
+                         f"stories told by two or more.")
+        if self.commit_seconds + self.graph_seconds + self.story_seconds + self.store_seconds >= 1:
+            lines.append(f"After the last passage: the keyword index committed in "
+                         f"{self.commit_seconds:.1f} s, the vector graph {self.graph_seconds:.1f} "
+                         f"s, stories {self.story_seconds:.1f} s, the store's indexes and names "
+                         f"{self.store_seconds:.1f} s.")
         if self.operation != "remove":
             lines += [f"Embeddings: {self.embeddings_computed} computed, "
                       f"{self.embeddings_reused} reused.",
@@ -192,18 +203,25 @@ class Builder:
                 yield self
                 self.flush()
                 self.drain(0)
+                started = time.perf_counter()
         finally:
             if self.encoder is not None:
                 self.encoder.close()
             if self.cluster is not None:
                 self.cluster.close()
+        report = self.report
+        report.commit_seconds = time.perf_counter() - started
+        started = time.perf_counter()
         self.vectors.close()
+        report.graph_seconds = time.perf_counter() - started
         save_word_forms(self.build_dir, self.languages)
         self.link_stories()
+        started = time.perf_counter()
         docs, passages = self.store.language_counts()
         self.store.close(self.vectors.count)
-        self.report.doc_languages, self.report.passage_languages = Counter(docs), Counter(passages)
-        self.report.documents, self.report.passages = sum(docs.values()), sum(passages.values())
+        report.store_seconds = time.perf_counter() - started
+        report.doc_languages, report.passage_languages = Counter(docs), Counter(passages)
+        report.documents, report.passages = sum(docs.values()), sum(passages.values())
 
     def link_stories(self) -> None:
         """Group the archive's documents into stories (stories.py): every document in a
@@ -499,5 +517,7 @@ def report_json(report: BuildReport) -> str:
         "duplicates": report.duplicates, "embeddings_reused": report.embeddings_reused,
         "embeddings_computed": report.embeddings_computed, "stories": report.stories,
         "storied_documents": report.storied_documents,
-        "story_seconds": round(report.story_seconds, 2), "seconds": round(report.seconds, 2),
+        **{f"{part}_seconds": round(getattr(report, f"{part}_seconds"), 2)
+           for part in ("commit", "graph", "story", "store")},
+        "seconds": round(report.seconds, 2),
     }, indent=2)

@@ -7,7 +7,7 @@ import pytest
 from indexer.cli import main
 from indexer.config import load_config
 from indexer.index import generations
-from indexer.index.build import build_index
+from indexer.index.build import build_index, report_json
 from indexer.index.reader import IndexHandle
 from indexer.models import Filters
 from indexer.search.searcher import Searcher, SearchRequest
@@ -37,6 +37,11 @@ def test_build_summary_and_incremental_rerun(tmp_path, small_corpus, embedder):
     assert first.doc_languages == {"en": 2, "it": 2}
     assert first.embeddings_computed == first.passages and first.embeddings_reused == 0
     assert "Indexed 4 documents" in first.summary()
+    # where the time after the last passage went, for large builds' tails
+    tail = [first.commit_seconds, first.graph_seconds, first.story_seconds, first.store_seconds]
+    assert all(t > 0 for t in tail) and sum(tail) < first.seconds
+    listed = report_json(first)
+    assert all(f'"{part}_seconds": ' in listed for part in ("commit", "graph", "story", "store"))
 
     again = build_index(config, embedder=embedder, progress=False)
     assert again.up_to_date and again.generation == first.generation
