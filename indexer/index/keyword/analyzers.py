@@ -14,7 +14,6 @@ import re
 from functools import lru_cache
 
 import whoosh
-
 from whoosh.analysis import (Filter, LanguageAnalyzer, LowercaseFilter, RegexTokenizer,
                              StandardAnalyzer, StemFilter, StopFilter, Token)
 from whoosh.lang import has_stemmer
