@@ -488,6 +488,10 @@ def rebuild(config: Config, paths: list[Path], record: ArchiveRecord, embedder: 
             if manifest.get("signature") == signature and manifest.get("settings") == settings:
                 generations.verify(root / previous, manifest)  # a damaged one is rebuilt
                 report.up_to_date, report.generation = True, previous
+                report.documents = manifest.get("documents", 0)
+                report.passages = manifest.get("passages", 0)
+                report.doc_languages = Counter(manifest.get("doc_languages", {}))
+                report.passage_languages = Counter(manifest.get("passage_languages", {}))
                 report.seconds = time.perf_counter() - started
                 return report
         except generations.IndexUnavailable:

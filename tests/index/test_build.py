@@ -45,6 +45,9 @@ def test_build_summary_and_incremental_rerun(tmp_path, small_corpus, embedder):
 
     again = build_index(config, embedder=embedder, progress=False)
     assert again.up_to_date and again.generation == first.generation
+    # it describes the archive as published, as every report does
+    assert (again.documents, again.passages) == (first.documents, first.passages)
+    assert again.passage_languages == first.passage_languages
 
     (small_corpus / "extra.md").write_text("# Note\n\nLeapmotor opened an office in Amsterdam "
                                            "to coordinate European sales.\n", encoding="utf-8")
