@@ -94,9 +94,7 @@ def do_build(config_path: str) -> dict:
     return {"seconds": seconds, "passages": report.passages, "documents": report.documents,
             "embedded": report.embeddings_computed, "reused": report.embeddings_reused,
             "peak_rss_mb": peak_rss_mb(),
-            # what followed the last passage (BuildReport): where a large build's tail goes
-            **{f"{part}_seconds": getattr(report, f"{part}_seconds")
-               for part in ("commit", "graph", "story", "store")}}
+            **report.finishing()}  # where a large build's tail goes
 
 
 def timings(values: list[float]) -> dict:

@@ -80,6 +80,11 @@ class BuildReport:
     store_seconds: float = 0.0
     seconds: float = 0.0
 
+    def finishing(self) -> dict[str, float]:
+        """The seconds of each step after the last passage, by field name."""
+        return {f"{step}_seconds": getattr(self, f"{step}_seconds")
+                for step in ("commit", "graph", "story", "store")}
+
     def summary(self) -> str:
         if self.up_to_date:
             return f"Index is up to date ({self.generation}); nothing to do. ({self.seconds:.1f} s)"
@@ -100,7 +105,7 @@ class BuildReport:
         if self.stories:
             lines.append(f"Stories: {self.storied_documents} documents in {self.stories} "
                          f"stories told by two or more.")
-        if self.commit_seconds + self.graph_seconds + self.story_seconds + self.store_seconds >= 1:
+        if sum(self.finishing().values()) >= 1:
             lines.append(f"After the last passage: the keyword index committed in "
                          f"{self.commit_seconds:.1f} s, the vector graph {self.graph_seconds:.1f} "
                          f"s, stories {self.story_seconds:.1f} s, the store's indexes and names "
@@ -521,7 +526,6 @@ def report_json(report: BuildReport) -> str:
         "duplicates": report.duplicates, "embeddings_reused": report.embeddings_reused,
         "embeddings_computed": report.embeddings_computed, "stories": report.stories,
         "storied_documents": report.storied_documents,
-        **{f"{part}_seconds": round(getattr(report, f"{part}_seconds"), 2)
-           for part in ("commit", "graph", "story", "store")},
+        **{name: round(seconds, 2) for name, seconds in report.finishing().items()},
         "seconds": round(report.seconds, 2),
     }, indent=2)
