@@ -16,6 +16,12 @@ process:
                     the encoder, peak RSS of the process tree ("pN": a pool of N
                     workers beside the build process, whatever the cores)
 
+  build free=S       (`--free names,names+language`) the same build with workers = cores
+                    and the stages S made free: names and figures found none, language
+                    tags all "en", no evidence, nothing written to the keyword index.
+                    Not a real index: the bound a build would reach if those stages
+                    cost nothing
+
 and prints each repeat and the medians, with each build's rate as a share of the
 encoder's rate on one core x cores, of the pool's measured rate, and of the ceiling:
 cores / (encoder time + the rest of a build's time) a passage. On a shared machine
@@ -157,11 +163,33 @@ def child_encode(texts_path: Path, workers: int) -> dict:
     return {"passages": len(texts), "seconds": seconds, "cpu": cpu}
 
 
-def child_build(corpus: Path, workers: str) -> dict:
+FREE_STAGES = ("names", "language", "evidence", "keyword")
+
+
+def make_free(stages: list[str]) -> None:
+    """Replace each of `stages` (from FREE_STAGES) by a no-op in this process."""
+    from indexer.index.keyword.tantivy_index import TantivyWriter
+    from indexer.ingest import prepare
+    for stage in stages:
+        if stage == "names":
+            prepare.extract_mentions = lambda text, language: []
+        elif stage == "language":
+            prepare.LanguageDetector.detect = lambda self, text, fallback=None: "en"
+        elif stage == "evidence":
+            prepare.evidence_of = lambda text: frozenset()
+        elif stage == "keyword":
+            TantivyWriter.add = lambda self, *args: None
+        else:
+            raise ValueError(f"no stage {stage!r} to make free")
+
+
+def child_build(corpus: Path, workers: str, free: str = "") -> dict:
     """`build_index` with [embedder] workers = `workers`; "pN": a pool of N worker
-    processes whatever the cores (p1: one worker beside the main process)."""
+    processes whatever the cores (p1: one worker beside the main process); `free`: the
+    stages ("+"-joined) made free."""
     from indexer.index import build
     from indexer.index.build import build_index
+    make_free([s for s in free.split("+") if s])
     if workers.startswith("p"):
         from indexer.index.embed_pool import PoolEncoder
         count = int(workers[1:])
@@ -207,6 +235,9 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=600_000, help="archive size for make_corpus.py")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--workers", default="1,2", help="builds to time, by [embedder] workers")
+    ap.add_argument("--free", default="", help="more builds with workers = cores, each with "
+                    "these stages made free: comma-separated, stages joined by +, from "
+                    + ", ".join(FREE_STAGES))
     ap.add_argument("--work", type=Path, default=ROOT / "data" / "bench-throughput")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -217,7 +248,7 @@ def main() -> None:
         elif mode == "encode":
             result = child_encode(Path(rest[0]), int(rest[1]))
         else:
-            result = child_build(Path(rest[0]), rest[1])
+            result = child_build(Path(rest[0]), *rest[1:])
         print(json.dumps(result))
         return
 
@@ -231,6 +262,10 @@ def main() -> None:
     texts_path = args.work / f"texts-{args.words}.json"
     blas = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
     workers = args.workers.split(",")
+    made_free = [f for f in args.free.split(",") if f]
+    unknown = {s for f in made_free for s in f.split("+")} - set(FREE_STAGES)
+    if unknown:
+        ap.error(f"--free: no stage {', '.join(sorted(unknown))}; stages: {', '.join(FREE_STAGES)}")
     rows, n = [], 0
     for r in range(args.repeats):
         before = load()
@@ -258,6 +293,10 @@ def main() -> None:
             row[f"ratio{w}"] = rate / (row["enc1"] * procs)
             row[f"pool{w}"] = rate / (row["enc1"] if procs == 1 else row["encN"])
             row[f"ceil{w}"] = rate / row["ceiling"]
+        for f in made_free:
+            b = run_child("build", str(corpus), str(cores), f)
+            row[f"free:{f}"] = rate = b["passages"] / b["seconds"]
+            row[f"freepool:{f}"] = rate / row["encN"]
         rows.append(row)
         print(f"repeat {r + 1} (load {before} -> {load()}): free-encoder build {row['free']:.0f}/s; "
               f"encoder {row['enc1']:.0f}/s on 1 core ({row['enc1_cpu']:.0f} per CPU s), "
@@ -266,7 +305,9 @@ def main() -> None:
                         f"encoder x procs, {row[f'pool{w}']:.0%} of the measured encoder, "
                         f"{row[f'ceil{w}']:.0%} of the ceiling, {row[f'cpu{w}']:.0f} CPU s "
                         f"({row[f'overhead{w}']:+.0%}), waited {row[f'wait{w}']:.0%}, "
-                        f"{row[f'rss{w}']:.0f} MB" for w in workers), flush=True)
+                        f"{row[f'rss{w}']:.0f} MB" for w in workers) +
+              "".join(f"; free {f}: {row[f'free:{f}']:.0f}/s, {row[f'freepool:{f}']:.0%} of "
+                      f"the measured encoder" for f in made_free), flush=True)
 
     def med(key):
         return statistics.median(r[key] for r in rows)
@@ -293,6 +334,9 @@ def main() -> None:
               f"({med(f'overhead{w}'):+.0%} over encoder + rest), waited for the encoder "
               f"{med(f'wait{w}'):.0%} of the time, "
               f"peak RSS {med(f'rss{w}'):.0f} MB |")
+    for f in made_free:
+        print(f"| build, workers = {cores}, {f} made free (a bound, not an index) | "
+              f"{med(f'free:{f}'):.0f} | {med(f'freepool:{f}'):.0%} of the measured encoder |")
 
 if __name__ == "__main__":
     main()
