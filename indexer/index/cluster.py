@@ -29,6 +29,7 @@ from functools import lru_cache
 import numpy as np
 from distributed import Client, WorkerPlugin
 from distributed.client import FutureCancelledError
+from distributed.comm.core import CommClosedError
 from distributed.scheduler import KilledWorker
 
 from ..config import ClusterConfig, CorpusConfig, EmbedderConfig
@@ -101,7 +102,9 @@ class ClusterWork:
             raise ClusterFailed(self._stopped(exc, doing)) from exc
 
     def _stopped(self, exc: BaseException, doing: str) -> str:
-        if isinstance(exc, (FutureCancelledError, asyncio.CancelledError)):
+        # a lost scheduler cancels the client's futures, or closes the comm a result
+        # was being fetched on (CommClosedError), whichever the client sees first
+        if isinstance(exc, (FutureCancelledError, asyncio.CancelledError, CommClosedError)):
             why = "the connection to the scheduler was lost"
         elif isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
             why = (f"no answer within [cluster] timeout_seconds = {self.timeout:g} s (is the "

@@ -250,6 +250,28 @@ def test_the_scheduler_going_away_fails_the_build_and_keeps_the_live_index(tmp_p
     assert (cfg.index_path / first.generation / "manifest.json").read_text() == manifest_before
 
 
+def test_each_way_a_client_sees_its_scheduler_go_says_the_connection_was_lost():
+    """Which of these the client raises depends on when the scheduler went (the test above
+    meets one at random): each is told as the lost connection, not as a failed task."""
+    import asyncio
+
+    from distributed.client import FutureCancelledError
+    from distributed.comm.core import CommClosedError
+
+    from indexer.index.cluster import ClusterWork
+    work = object.__new__(ClusterWork)  # only the message: no cluster to connect to
+    work.address, work.timeout = "tcp://127.0.0.1:8786", 5.0
+    for exc in (FutureCancelledError("key", "scheduler-connection-lost"),
+                asyncio.CancelledError(),
+                CommClosedError("in <TCP (closed) ConnectionPool.gather local=tcp://127.0.0.1:"
+                                "40000 remote=tcp://127.0.0.1:8786>: ConnectionResetError: "
+                                "[Errno 104] Connection reset by peer")):
+        message = work._stopped(exc, "preparing documents")
+        assert "the connection to the scheduler was lost" in message, message
+        assert "a task failed" not in message
+    assert "a task failed: ValueError" in work._stopped(ValueError("bad"), "embedding")
+
+
 def test_an_unreachable_scheduler_is_a_clear_error_for_index_and_add(tmp_path, capsys):
     cfg = _config(tmp_path, SEED_CORPUS, timeout_seconds=2.0)
     nobody = f"tcp://127.0.0.1:{_free_port()}"
