@@ -16,7 +16,7 @@ process:
                     the encoder, peak RSS of the process tree ("pN": a pool of N
                     workers beside the build process, whatever the cores)
 
-  build free=S       (`--free names,names+language`) the same build with workers = cores
+  build free=S      (`--free names,names+language`) the same build with workers = cores
                     and the stages S made free: names and figures found none, language
                     tags all "en", no evidence, nothing written to the keyword index.
                     Not a real index: the bound a build would reach if those stages
@@ -167,7 +167,8 @@ FREE_STAGES = ("names", "language", "evidence", "keyword")
 
 
 def make_free(stages: list[str]) -> None:
-    """Replace each of `stages` (from FREE_STAGES) by a no-op in this process."""
+    """Replace each of `stages` (from FREE_STAGES) by a no-op in this process (keyword:
+    the tantivy writer's, the default engine's)."""
     from indexer.index.keyword.tantivy_index import TantivyWriter
     from indexer.ingest import prepare
     for stage in stages:
@@ -265,7 +266,8 @@ def main() -> None:
     made_free = [f for f in args.free.split(",") if f]
     unknown = {s for f in made_free for s in f.split("+")} - set(FREE_STAGES)
     if unknown:
-        ap.error(f"--free: no stage {', '.join(sorted(unknown))}; stages: {', '.join(FREE_STAGES)}")
+        ap.error(f"--free: no stage {', '.join(sorted(unknown))}; "
+                 f"stages: {', '.join(FREE_STAGES)}")
     rows, n = [], 0
     for r in range(args.repeats):
         before = load()
