@@ -209,13 +209,13 @@ class Builder:
                 self.flush()
                 self.drain(0)
                 started = time.perf_counter()
+            self.report.commit_seconds = time.perf_counter() - started  # the writer's exit
         finally:
             if self.encoder is not None:
                 self.encoder.close()
             if self.cluster is not None:
                 self.cluster.close()
         report = self.report
-        report.commit_seconds = time.perf_counter() - started
         started = time.perf_counter()
         self.vectors.close()
         report.graph_seconds = time.perf_counter() - started
